@@ -1,0 +1,1 @@
+"""The Flask front door and the ASGI composition with Datasette."""

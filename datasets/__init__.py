@@ -1,0 +1,1 @@
+"""The publishing pipeline: read, validate, build and publish releases."""

@@ -1,0 +1,1 @@
+"""The portal's vocabulary: messages, schemas, Table Schema profiles, serializers."""

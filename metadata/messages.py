@@ -1,0 +1,123 @@
+"""Bilingual user-facing messages, looked up by a stable message id.
+
+Domain code never formats prose itself: it names a message id and its parameters, so
+the same problem reads the same in the CLI, the web pages and the API, in bg and en.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# id -> (Bulgarian, English). Placeholders use str.format names.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # Reading input
+    "read.empty-file": ("Файлът е празен.", "The file is empty."),
+    "read.header-only": (
+        "Файлът съдържа само заглавен ред и няма данни.",
+        "The file has a header row but no data.",
+    ),
+    "read.unsupported-format": (
+        "Файлът не е поддържана таблица (приемаме CSV и XLSX): {detail}",
+        "The file is not a supported table (we accept CSV and XLSX): {detail}",
+    ),
+    "read.bad-encoding": (
+        "Ред {row}: байтовете не са валиден текст в кодировка {encoding}.",
+        "Row {row}: the bytes are not valid {encoding} text.",
+    ),
+    "read.unknown-encoding": ("Непозната кодировка „{encoding}“.", "Unknown encoding '{encoding}'."),
+    "read.bad-delimiter": (
+        "Разделителят трябва да е един знак (напр. „;“), а не „{delimiter}“.",
+        "The delimiter must be a single character (e.g. ';'), not '{delimiter}'.",
+    ),
+    "read.sheet-not-found": (
+        "Няма лист „{sheet}“ в работната книга. Листове: {sheets}.",
+        "There is no sheet '{sheet}' in the workbook. Sheets: {sheets}.",
+    ),
+    "read.xlsx-too-large": (
+        "XLSX файлът се разархивира до твърде голям обем ({size} байта); границата е {limit}.",
+        "The XLSX file expands to too much data ({size} bytes); the limit is {limit}.",
+    ),
+    "read.nul-bytes": (
+        "Ред {row}: файлът съдържа нулеви байтове (NUL) и не е текстова таблица.",
+        "Row {row}: the file contains NUL bytes and is not a text table.",
+    ),
+    "read.unterminated-quote": (
+        "Ред {row}: кавичките не са затворени до края на файла.",
+        "Row {row}: a quoted field is never closed before the end of the file.",
+    ),
+    "read.duplicate-header": (
+        "Колоната „{field}“ се среща повече от веднъж в заглавния ред.",
+        "The column '{field}' appears more than once in the header row.",
+    ),
+    "read.blank-header": (
+        "Колона {column} няма име в заглавния ред.",
+        "Column {column} has no name in the header row.",
+    ),
+    "read.title-row": (
+        "Ред {row}: пропуснат заглавен ред над таблицата („{value}“).",
+        "Row {row}: skipped a title row above the table ('{value}').",
+    ),
+    "read.subtotal-row": (
+        "Ред {row}: ред с междинна сума („{value}“) не е зареден; сумите се изчисляват от данните.",
+        "Row {row}: a subtotal row ('{value}') was not loaded; totals are computed from the data.",
+    ),
+    # Matching the header to the schema
+    "schema.missing-column": (
+        "Липсва колоната „{field}“, която схемата изисква.",
+        "The column '{field}' required by the schema is missing.",
+    ),
+    "schema.extra-column": (
+        "Колоната „{field}“ не е описана в схемата на набора от данни.",
+        "The column '{field}' is not described in the dataset's schema.",
+    ),
+    # Catalog and publishing
+    "catalog.publisher-not-found": ("Няма издател „{slug}“.", "There is no publisher '{slug}'."),
+    "catalog.dataset-not-found": ("Няма набор от данни „{slug}“.", "There is no dataset '{slug}'."),
+    "catalog.release-not-found": (
+        "Няма версия {version} на „{slug}“.",
+        "There is no release {version} of '{slug}'.",
+    ),
+    "catalog.slug-taken": ("Адресът „{slug}“ вече е зает.", "The slug '{slug}' is already taken."),
+    "catalog.bad-slug": (
+        "„{slug}“ не е допустим адрес: само малки латински букви, цифри и тирета.",
+        "'{slug}' is not a valid slug: use lowercase Latin letters, digits and hyphens only.",
+    ),
+    "catalog.unknown-profile": (
+        "Непознат профил „{profile}“. Възможни: {choices}.",
+        "Unknown profile '{profile}'. Choices: {choices}.",
+    ),
+    "catalog.unknown-frequency": (
+        "Непозната честота „{frequency}“. Възможни: {choices}.",
+        "Unknown frequency '{frequency}'. Choices: {choices}.",
+    ),
+    "publish.invalid": (
+        "Данните не са публикувани: {count} грешки.",
+        "The data was not published: {count} errors.",
+    ),
+    "publish.conflict": (
+        "Друга публикация на „{slug}“ тече в момента; опитайте отново след малко.",
+        "Another publish of '{slug}' is in progress; try again in a moment.",
+    ),
+    "publish.disk-full": (
+        "Няма достатъчно място на диска; нищо не е публикувано.",
+        "The disk is full; nothing was published.",
+    ),
+    "publish.withdrawn": ("Версия {version} е оттеглена.", "Release {version} has been withdrawn."),
+}
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message in both languages."""
+
+    bg: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.bg
+
+
+def text(message_id: str, **params: Any) -> Text:
+    """Return the bilingual text of a message id, with its parameters filled in."""
+    bg, en = MESSAGES[message_id]
+    return Text(bg.format(**params), en.format(**params))

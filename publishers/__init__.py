@@ -1,0 +1,1 @@
+"""Publishers, the catalog store and its migrations."""
