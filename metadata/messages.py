@@ -121,3 +121,12 @@ def text(message_id: str, **params: Any) -> Text:
     """Return the bilingual text of a message id, with its parameters filled in."""
     bg, en = MESSAGES[message_id]
     return Text(bg.format(**params), en.format(**params))
+
+
+def _merge() -> None:
+    from metadata.validation_messages import VALIDATION_MESSAGES
+
+    MESSAGES.update(VALIDATION_MESSAGES)
+
+
+_merge()
