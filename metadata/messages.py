@@ -61,6 +61,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ред {row}: ред с междинна сума („{value}“) не е зареден; сумите се изчисляват от данните.",
         "Row {row}: a subtotal row ('{value}') was not loaded; totals are computed from the data.",
     ),
+    "read.field-too-large": (
+        "Ред {row}: поле или ред е по-дълъг от {limit} байта.",
+        "Row {row}: a field or line is longer than {limit} bytes.",
+    ),
+    "read.bad-csv": (
+        "Ред {row}: редът не може да се прочете като CSV (проверете кавичките и краищата на редовете).",
+        "Row {row}: the record cannot be read as CSV (check its quotes and line endings).",
+    ),
+    "read.xlsx-ratio": (
+        "XLSX файлът се разархивира {ratio} пъти повече от размера си; границата е {limit}.",
+        "The XLSX file expands to {ratio} times its size; the limit is {limit}.",
+    ),
+    "read.corrupt-xlsx": (
+        "XLSX файлът е повреден и не може да се отвори.",
+        "The XLSX file is damaged and cannot be opened.",
+    ),
     # Matching the header to the schema
     "schema.missing-column": (
         "Липсва колоната „{field}“, която схемата изисква.",
