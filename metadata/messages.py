@@ -106,6 +106,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Непозната честота „{frequency}“. Възможни: {choices}.",
         "Unknown frequency '{frequency}'. Choices: {choices}.",
     ),
+    "catalog.unknown-licence": (
+        "Непознат лиценз „{licence}“. Възможни: {choices}.",
+        "Unknown licence '{licence}'. Choices: {choices}.",
+    ),
+    "catalog.unknown-theme": (
+        "Непозната тема „{theme}“. Възможни: {choices}.",
+        "Unknown theme '{theme}'. Choices: {choices}.",
+    ),
     "publish.invalid": (
         "Данните не са публикувани: {count} грешки.",
         "The data was not published: {count} errors.",

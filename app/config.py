@@ -1,0 +1,57 @@
+"""Every setting, declared once: name, default and help (the README lists them; a test checks)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration value read from the environment as OTKRITO_<NAME>."""
+
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+    @property
+    def env(self) -> str:
+        return f"OTKRITO_{self.name}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("INSTANCE", "instance", "Instance directory: catalog, releases, uploads (never in git)."),
+    Setting("DATABASE_URL", None, "SQLAlchemy URL of the catalog; default SQLite in the instance."),
+    Setting("BASE_URL", "http://127.0.0.1:8000", "Public URL of the portal, for links in feeds and APIs."),
+    Setting("SECRET_KEY", None, "Session signing key; generated into the instance when unset."),
+    Setting("SQL_TIME_LIMIT_MS", 1000, "Time limit of one query in the SQL API.", int),
+    Setting("SQL_MAX_ROWS", 1000, "Most rows one SQL API response returns.", int),
+    Setting("MAX_UPLOAD_MB", 200, "Largest upload accepted, in megabytes.", int),
+)
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return settings from defaults overridden by OTKRITO_* environment variables."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        values[setting.name] = setting.parse(raw) if raw not in (None, "") else setting.default
+    values["INSTANCE"] = str(Path(values["INSTANCE"]).resolve())
+    return values
+
+
+def secret_key(instance: Path, configured: str | None) -> str:
+    """Return the configured key, or the one generated into the instance on first run."""
+    if configured:
+        return configured
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

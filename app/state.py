@@ -1,0 +1,30 @@
+"""The process-wide handles the web app and the CLI share: instance paths and catalog engine."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from datasets.instance import Instance
+from publishers.store import connect, migrate
+
+
+@dataclass(frozen=True)
+class Portal:
+    """An opened instance."""
+
+    instance: Instance
+    engine: Engine
+    settings: dict[str, Any]
+
+
+def open_portal(settings: dict[str, Any], *, create: bool = True) -> Portal:
+    """Open (and, by default, create and migrate) the instance the settings name."""
+    instance = Instance.at(settings["INSTANCE"], settings.get("DATABASE_URL"))
+    if create:
+        instance.ensure()
+    engine = connect(instance.catalog_url)
+    if create:
+        migrate(engine)
+    return Portal(instance, engine, settings)

@@ -1,0 +1,82 @@
+"""The instance directory: where catalog, releases, uploads and temporary builds live."""
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from metadata.errors import Conflict
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Paths of one portal instance (never inside the code packages)."""
+
+    root: Path
+    catalog_url: str
+
+    @classmethod
+    def at(cls, root: Path | str, catalog_url: str | None = None) -> "Instance":
+        root = Path(root).resolve()
+        return cls(root, catalog_url or f"sqlite:///{root / 'catalog.db'}")
+
+    @property
+    def releases(self) -> Path:
+        return self.root / "releases"
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / "tmp"
+
+    @property
+    def locks(self) -> Path:
+        return self.root / "locks"
+
+    def release_dir(self, slug: str, version: int) -> Path:
+        return self.releases / slug / str(version)
+
+    def ensure(self) -> None:
+        """Create the directories an instance needs."""
+        for path in (self.root, self.releases, self.tmp, self.locks):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+@contextmanager
+def dataset_lock(instance: Instance, slug: str, *, timeout: float = 30.0) -> Iterator[None]:
+    """Hold the dataset's publish lock (across threads and processes) or raise Conflict.
+
+    flock is tied to the open file description, so two threads that each open the file
+    exclude each other just as two processes do; the kernel drops it when a process dies,
+    so a SIGKILLed publish never leaves the dataset locked.
+    """
+    instance.locks.mkdir(parents=True, exist_ok=True)
+    fd = os.open(instance.locks / f"{slug}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise Conflict("publish.conflict", slug=slug) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
+def try_dataset_lock(instance: Instance, slug: str) -> int | None:
+    """Take the dataset's lock without waiting; return the fd to close, or None if busy."""
+    instance.locks.mkdir(parents=True, exist_ok=True)
+    fd = os.open(instance.locks / f"{slug}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd

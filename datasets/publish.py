@@ -1,0 +1,296 @@
+"""Publish an upload as a new immutable release: a pipeline of small steps.
+
+Each step takes the job and returns an updated copy; `run` only loops and reports progress.
+The release is built under `tmp/`, fsynced, renamed into `releases/<slug>/<version>/` in one
+rename, and only then is its catalog row committed. A crash at any point therefore leaves
+either the old state (plus leftovers that `cleanup` removes) or the new one.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import uuid
+import zipfile
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from sqlalchemy.engine import Engine
+
+from datasets import catalog
+from datasets.database import build_database
+from datasets.files import describe, fsync_dir, fsync_tree
+from datasets.infer import infer_schema
+from datasets.instance import Instance, dataset_lock, try_dataset_lock
+from datasets.normalize import Normalized, normalize
+from datasets.read import open_table
+from datasets.report import Report
+from datasets.validate import validate_csv
+from metadata.datapackage import data_package
+from metadata.errors import StorageFull, ValidationFailed
+from metadata.records import Dataset, Publisher, ReleaseFile
+from publishers import audit
+from publishers.registry import get_publisher_by_id
+
+Progress = Callable[[str, int], None]
+SOURCE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file to publish. `original_name` is for display only, never used as a path."""
+
+    path: Path
+    original_name: str = ""
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a publish knows, growing step by step."""
+
+    instance: Instance
+    engine: Engine
+    dataset: Dataset
+    publisher: Publisher
+    upload: Upload
+    notes: str = ""
+    actor: str = "cli"
+    on_progress: Progress | None = field(default=None, compare=False)
+    version: int = 0
+    build: Path | None = None
+    schema: dict[str, Any] | None = None
+    schema_inferred: bool = False
+    normalized: Normalized | None = None
+    report: Report | None = None
+    row_count: int = 0
+    files: tuple[ReleaseFile, ...] = ()
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    def progress(self, stage: str, done: int = 0) -> None:
+        if self.on_progress:
+            self.on_progress(stage, done)
+
+    @property
+    def data_name(self) -> str:
+        return f"{self.dataset.slug}.csv"
+
+
+Step = Callable[[Job], Job]
+
+
+def prepare_build(job: Job) -> Job:
+    """Make a private build directory and keep the original upload, byte for byte."""
+    assert job.build is not None
+    build = job.build
+    (build / "source").mkdir(parents=True)
+    suffix = Path(job.upload.original_name or job.upload.path.name).suffix.lower()
+    suffix = suffix if suffix in SOURCE_SUFFIXES else ".bin"
+    shutil.copyfile(job.upload.path, build / "source" / f"original{suffix}")
+    return job
+
+
+def _open(job: Job):  # type: ignore[no-untyped-def]
+    u = job.upload
+    return open_table(u.path, encoding=u.encoding, delimiter=u.delimiter, sheet=u.sheet)
+
+
+def choose_schema(job: Job) -> Job:
+    """Use the dataset's schema, or infer one for a dataset that has none yet."""
+    if job.dataset.table_schema:
+        return replace(job, schema=job.dataset.table_schema)
+    job.progress("infer")
+    with _open(job) as table:
+        return replace(job, schema=infer_schema(table), schema_inferred=True)
+
+
+def normalize_source(job: Job) -> Job:
+    """Write the upload as UTF-8, comma-separated CSV with ISO dates and dot decimals."""
+    assert job.build is not None and job.schema is not None
+    with _open(job) as table:
+        normalized = normalize(table, job.schema, job.build / job.data_name,
+                               on_progress=lambda n: job.progress("read", n))
+    return replace(job, normalized=normalized)
+
+
+def validate_data(job: Job) -> Job:
+    """Check the normalized data against the Table Schema with frictionless."""
+    assert job.normalized is not None and job.schema is not None
+    job.progress("validate")
+    checked = validate_csv(job.normalized.path, job.schema, row_numbers=job.normalized.row_numbers)
+    report = Report(
+        problems=tuple(job.normalized.problems) + checked.problems,
+        row_count=checked.row_count,
+        truncated=checked.truncated,
+        error_count=checked.error_count
+        + sum(1 for p in job.normalized.problems if p.severity == "error"),
+    )
+    return replace(job, report=report, row_count=checked.row_count)
+
+
+def gate(job: Job) -> Job:
+    """Stop here unless the data is valid: invalid data is never published."""
+    assert job.report is not None
+    if not job.report.valid:
+        raise ValidationFailed("publish.invalid", report=job.report, count=job.report.error_count)
+    return job
+
+
+def build_sqlite(job: Job) -> Job:
+    """Load the rows into a typed, indexed, searchable SQLite database."""
+    assert job.build is not None and job.normalized is not None and job.schema is not None
+    job.progress("database")
+    build_database(job.normalized.path, job.build / f"{job.dataset.slug}.db",
+                   table=job.dataset.table_name, schema=job.schema,
+                   on_progress=lambda n: job.progress("database", n))
+    return job
+
+
+def write_package(job: Job) -> Job:
+    """Write datapackage.json and the downloadable zip; record sizes and checksums."""
+    assert job.build is not None and job.schema is not None
+    build, slug = job.build, job.dataset.slug
+    data = describe(build / job.data_name, build, role="data", media_type="text/csv")
+    descriptor = data_package(job.dataset, job.publisher, version=job.version,
+                              created=job.created_at, schema=job.schema, data_path=data.name,
+                              data_bytes=data.bytes, data_sha256=data.sha256,
+                              row_count=job.row_count)
+    (build / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2),
+                                            encoding="utf-8")
+    zip_path = build / f"{slug}-v{job.version}.zip"
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.write(build / "datapackage.json", "datapackage.json")
+        archive.write(build / job.data_name, job.data_name)
+    source = next((build / "source").iterdir())
+    files = (
+        data,
+        describe(build / f"{slug}.db", build, role="sqlite", media_type="application/vnd.sqlite3"),
+        describe(build / "datapackage.json", build, role="datapackage",
+                 media_type="application/json"),
+        describe(zip_path, build, role="zip", media_type="application/zip"),
+        describe(source, build, role="source", media_type="application/octet-stream"),
+    )
+    return replace(job, files=files)
+
+
+def switch(job: Job) -> Job:
+    """Move the finished release into place with one rename, then commit its catalog row."""
+    assert job.build is not None
+    fsync_tree(job.build)
+    target = job.instance.release_dir(job.dataset.slug, job.version)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(job.build, target)  # the target never exists: versions only grow, under the lock
+    fsync_dir(target.parent)
+    try:
+        with job.engine.begin() as conn:
+            catalog.insert_release(conn, dataset_id=job.dataset.id, version=job.version,
+                                   notes=job.notes, row_count=job.row_count, files=job.files,
+                                   created_at=job.created_at)
+            if job.schema_inferred:
+                catalog.set_table_schema(conn, job.dataset.id, job.schema or {})
+            audit.record(conn, actor=job.actor, action="release.publish",
+                         target=f"{job.dataset.slug}/{job.version}",
+                         detail={"rows": job.row_count}, public=True)
+            catalog.bump_generation(conn)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    return job
+
+
+CHECK_STEPS: tuple[Step, ...] = (prepare_build, choose_schema, normalize_source, validate_data)
+PUBLISH_STEPS: tuple[Step, ...] = CHECK_STEPS + (gate, build_sqlite, write_package, switch)
+
+
+def run(steps: Iterable[Step], job: Job) -> Job:
+    """Run the steps in order, reporting each by name."""
+    for step in steps:
+        job.progress(step.__name__)
+        job = step(job)
+    return job
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a publish or a check produced."""
+
+    dataset: Dataset
+    version: int
+    report: Report
+    schema: dict[str, Any]
+    schema_inferred: bool
+    files: tuple[ReleaseFile, ...] = ()
+
+
+def publish(instance: Instance, engine: Engine, upload: Upload, *, dataset: str,
+            notes: str = "", actor: str = "cli", on_progress: Progress | None = None,
+            steps: tuple[Step, ...] = PUBLISH_STEPS, lock_timeout: float = 30.0) -> Outcome:
+    """Publish `upload` as the next release of `dataset` (or only check it, with CHECK_STEPS)."""
+    target = catalog.get_dataset(engine, dataset)
+    with dataset_lock(instance, target.slug, timeout=lock_timeout):
+        remove_orphans(instance, engine, target)
+        with engine.connect() as conn:
+            version = catalog.max_version(conn, target.id) + 1
+        build = instance.tmp / f"{target.slug}.{version}.{uuid.uuid4().hex}"
+        job = Job(instance, engine, target, get_publisher_by_id(engine, target.publisher_id),
+                  upload, notes=notes, actor=actor, on_progress=on_progress, version=version,
+                  build=build)
+        job = _run_cleanly(steps, job)
+    assert job.report is not None and job.schema is not None
+    return Outcome(target, version, job.report, job.schema, job.schema_inferred, job.files)
+
+
+def _run_cleanly(steps: tuple[Step, ...], job: Job) -> Job:
+    """Run the steps; whatever happens, the private build directory does not outlive them."""
+    assert job.build is not None
+    try:
+        return run(steps, job)
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise StorageFull("publish.disk-full") from error
+        raise
+    finally:
+        # After a successful switch the build was renamed away and this finds nothing.
+        shutil.rmtree(job.build, ignore_errors=True)
+
+
+def remove_orphans(instance: Instance, engine: Engine, dataset: Dataset) -> None:
+    """Delete release directories without a catalog row and this dataset's stale builds.
+
+    Call with the dataset's lock held: an unlocked build may belong to a live publish.
+    """
+    known = {r.version for r in catalog.list_releases(engine, dataset.id)}
+    folder = instance.releases / dataset.slug
+    if folder.is_dir():
+        for child in folder.iterdir():
+            if not (child.name.isdigit() and int(child.name) in known):
+                shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
+    for build in instance.tmp.glob(f"{dataset.slug}.*"):
+        shutil.rmtree(build, ignore_errors=True)
+
+
+def cleanup(instance: Instance, engine: Engine) -> None:
+    """Remove what killed or failed publishes left behind (run at start-up)."""
+    instance.ensure()
+    slugs = {d.slug for d in catalog.list_datasets(engine)}
+    slugs |= {p.name for p in instance.releases.iterdir() if p.is_dir()}
+    slugs |= {p.name.split(".", 1)[0] for p in instance.tmp.iterdir()}
+    for slug in sorted(slugs):
+        fd = try_dataset_lock(instance, slug)
+        if fd is None:
+            continue  # a live publish owns it; it cleans up after itself
+        try:
+            dataset = catalog.find_dataset(engine, slug)
+            if dataset is None:
+                shutil.rmtree(instance.releases / slug, ignore_errors=True)
+                for build in instance.tmp.glob(f"{slug}.*"):
+                    shutil.rmtree(build, ignore_errors=True)
+            else:
+                remove_orphans(instance, engine, dataset)
+        finally:
+            os.close(fd)
