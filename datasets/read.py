@@ -32,6 +32,8 @@ _DELIMITERS = (",", ";", "\t")
 _ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "cp1251": "cp1251"}
 _SENTINEL = "\x00end\n"  # NUL never reaches the csv parser otherwise (rejected per line)
 _SUBTOTAL = re.compile(r"^\s*(общо|всичко)\b", re.IGNORECASE)
+# What openpyxl raises on damaged parts (XML parse errors are SyntaxError subclasses).
+_XLSX_DAMAGE = (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError)
 _MAGIC = (
     (b"\xd0\xcf\x11\xe0", ".xls (Excel 97-2003)"),
     (b"%PDF", "PDF"),
@@ -240,7 +242,7 @@ def _open_xlsx(path: Path, *, sheet: str | None, max_bytes: int) -> SourceTable:
             warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot read
             # A file object skips openpyxl's file-name extension check (uploads have none).
             wb = openpyxl.load_workbook(f, read_only=True, data_only=True, keep_links=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, InvalidFileException):
+    except (*_XLSX_DAMAGE, InvalidFileException):
         f.close()
         raise InvalidInput("read.corrupt-xlsx") from None
 
@@ -254,12 +256,18 @@ def _open_xlsx(path: Path, *, sheet: str | None, max_bytes: int) -> SourceTable:
             raise InvalidInput("read.sheet-not-found", sheet=name, sheets=", ".join(wb.sheetnames))
         ws = wb[name]
         ws.reset_dimensions()  # stored dimensions are often wrong and would cut rows off
-        records = ((n, [_cell(v) for v in row])
-                   for n, row in enumerate(ws.iter_rows(values_only=True), start=1))
-        return _build(records, Dialect("xlsx", None, None, name, 0), close)
+        return _build(_xlsx_records(ws), Dialect("xlsx", None, None, name, 0), close)
     except BaseException:
         close()
         raise
+
+
+def _xlsx_records(ws: Any) -> Iterator[Record]:
+    try:
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield number, [_cell(v) for v in row]
+    except _XLSX_DAMAGE:
+        raise InvalidInput("read.corrupt-xlsx") from None
 
 
 def _check_zip(path: Path, *, max_bytes: int) -> None:
