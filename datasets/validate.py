@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,8 @@ from metadata.errors import InvalidInput
 from metadata.messages import MESSAGES, Text, text
 
 # Keys through which a descriptor makes frictionless open another file or URL (SECURITY 19, 46).
-_REFERENCE_KEYS = frozenset({"path", "$ref", "$schema", "profile", "extrapaths", "dialect", "schema"})
+_REFERENCE_KEYS = frozenset(
+    {"path", "$ref", "$schema", "profile", "extrapaths", "dialect", "schema"})
 _CONSTRAINT_NOTE = re.compile(r'^constraint "(?P<name>[A-Za-z]+)" is "(?P<limit>.*)"$', re.S)
 _OTHER_ROW = re.compile(r"row at position (\d+)")
 _HEADER_TYPES = frozenset({"extra-label", "missing-label", "duplicate-label", "blank-label",
@@ -126,7 +127,7 @@ def _offline() -> Iterator[None]:
 def _run_frictionless(
     path: Path, schema: Schema, limit: int
 ) -> tuple[list[Any], list[str], int, bool]:
-    """Return frictionless's errors (at most limit + 1), the labels, rows read, and whether it stopped early."""
+    """Return frictionless's errors (at most limit + 1), labels, rows read, and if it stopped."""
     dialect = Dialect(header=True, header_rows=[1], controls=[
         formats.CsvControl(delimiter=",", quote_char='"', double_quote=True)])
     # An open byte stream, not a path: frictionless then resolves no path at all.
@@ -197,6 +198,10 @@ class _Context:
         return self.row_numbers[index] if 0 <= index < len(self.row_numbers) else None
 
 
+# Each frictionless error type has a function that writes its message.
+Builder = Callable[[Any, "_Context"], Text]
+
+
 def to_problem(error: Any, context: _Context) -> Problem:
     """Turn one frictionless error into a Problem with a bilingual message."""
     builder = _BUILDERS.get(error.type, _other)
@@ -250,7 +255,7 @@ def _constraint_error(error: Any, context: _Context) -> Text:
     constraint = field.get("constraints", {}).get(name, limit)
     params = {**_cell_params(error, context), "constraint": name, "limit": limit,
               "length": len(error.cell or ""),
-              "allowed": ", ".join(str(v) for v in constraint) if name == "enum" else "",
+              "allowed": ", ".join(map(str, constraint)) if isinstance(constraint, list) else "",
               "hint_bg": field.get("description") or constraint,
               "hint_en": field.get("description_en") or constraint}
     message_id = f"valid.constraint.{name}"
@@ -258,7 +263,8 @@ def _constraint_error(error: Any, context: _Context) -> Text:
 
 
 def _unique_error(error: Any, context: _Context) -> Text:
-    return text("valid.unique-error", other=_other_row(error, context), **_cell_params(error, context))
+    other = _other_row(error, context)
+    return text("valid.unique-error", other=other, **_cell_params(error, context))
 
 
 def _primary_key(error: Any, context: _Context) -> Text:
@@ -266,7 +272,7 @@ def _primary_key(error: Any, context: _Context) -> Text:
     params = {"key": _key_value(error, context) or "", "other": _other_row(error, context),
               "columns_bg": ", ".join(context.titles(n)["field_bg"] for n in names),
               "columns_en": ", ".join(context.titles(n)["field_en"] for n in names)}
-    blank = "all" in (error.note or "") and "None" in (error.note or "")
+    blank = "are all" in (error.note or "")  # frictionless: key cells are all "None"
     return text("valid.primary-key.blank" if blank else "valid.primary-key", **params)
 
 
@@ -276,10 +282,8 @@ def _primary_key_names(context: _Context) -> list[str]:
 
 
 def _key_value(error: Any, context: _Context) -> str | None:
-    cells = list(getattr(error, "cells", []) or [])
-    values = [cells[context.labels.index(n)] if n in context.labels
-              and context.labels.index(n) < len(cells) else ""
-              for n in _primary_key_names(context)]
+    cells = dict(zip(context.labels, getattr(error, "cells", None) or []))
+    values = [cells.get(name) or "" for name in _primary_key_names(context)]
     return ", ".join(values) if any(values) else None
 
 
@@ -289,7 +293,7 @@ def _other_row(error: Any, context: _Context) -> str:
     return "?" if other is None else str(other)
 
 
-def _header(message_id: str) -> Any:
+def _header(message_id: str) -> Builder:
     def build(error: Any, context: _Context) -> Text:
         label = getattr(error, "label", "")
         name = getattr(error, "field_name", "") or label
@@ -300,7 +304,7 @@ def _header(message_id: str) -> Any:
     return build
 
 
-def _row_shape(message_id: str) -> Any:
+def _row_shape(message_id: str) -> Builder:
     def build(error: Any, context: _Context) -> Text:
         return text(message_id, value=_shown(error.cell), position=error.field_number,
                     **context.titles(error.field_name))
@@ -311,7 +315,7 @@ def _other(error: Any, context: _Context) -> Text:
     return text("valid.other", code=error.type, detail=str(error.message)[:_KEPT])
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Builder] = {
     "type-error": _type_error,
     "constraint-error": _constraint_error,
     "unique-error": _unique_error,
