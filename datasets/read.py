@@ -3,6 +3,9 @@
 Detection is automatic (format by magic bytes, encoding, delimiter, title rows above the
 header) with explicit overrides. Memory stays constant whatever the file size: CSV is read
 line by line from a binary stream and XLSX through openpyxl's read-only streaming parser.
+Rows are numbered by record (a quoted field spanning lines is one record), counting from 1
+with title and blank rows included, as a spreadsheet shows them. Title rows above the header
+and subtotal rows (first filled cell starting with ОБЩО/ВСИЧКО in any case) become notices.
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ XLSX_MAX_MEMBERS = 10_000
 _PREFIX = 64 * 1024  # bytes used to detect encoding and delimiter
 _HEADER_SCAN = 20  # non-blank records looked at to find the header below title rows
 _DELIMITERS = (",", ";", "\t")
-_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "cp1251": "cp1251"}
+_ENCODINGS = {"utf-8", "utf-8-sig", "cp1251"}
 _SENTINEL = "\x00end\n"  # NUL never reaches the csv parser otherwise (rejected per line)
 _SUBTOTAL = re.compile(r"^\s*(общо|всичко)\b", re.IGNORECASE)
 # What openpyxl raises on damaged parts (XML parse errors are SyntaxError subclasses).
@@ -40,6 +43,8 @@ _MAGIC = (
     (b"\x89PNG", "PNG"),
     (b"\xff\xd8\xff", "JPEG"),
     (b"GIF8", "GIF"),
+    (b"\xff\xfe", "UTF-16"),  # Excel's "Unicode Text" export
+    (b"\xfe\xff", "UTF-16"),
 )
 
 
@@ -282,6 +287,8 @@ def _check_zip(path: Path, *, max_bytes: int) -> None:
         raise InvalidInput("read.unsupported-format", detail="ZIP") from None
     if "xl/workbook.xml" not in names:
         raise InvalidInput("read.unsupported-format", detail="ZIP")
+    if "xl/vbaProject.bin" in names:  # never run, but refused rather than passed on
+        raise InvalidInput("read.unsupported-format", detail="XLSM (macros)")
     # zipfile stops at each member's declared size (and fails its CRC), so these hold.
     size = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos)
@@ -303,8 +310,9 @@ def _cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        # Excel keeps 15 significant digits; more would show binary noise (0.30000000000000004).
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"
     return str(value)
 
 

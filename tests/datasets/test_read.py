@@ -206,14 +206,14 @@ def test_read_gets_through_a_million_blank_lines_to_the_header_only_error(tmp_pa
 def test_read_xlsx_first_sheet_as_strings(tmp_path):
     path = write_xlsx(tmp_path / "a.xlsx", {"Решения": [
         ["Номер", "Дата", "Час", "Сума", "Дял", "Прието", "Бележка"],
-        [1066, dt.date(2026, 3, 26), dt.datetime(2026, 3, 26, 10, 30), 1234.0, 0.25, True, None],
+        [1066, dt.date(2026, 3, 26), dt.datetime(2026, 3, 26, 10, 30), 1234.0, 0.1 + 0.2, True, None],
         [1067, dt.datetime(2026, 4, 14), dt.datetime(2026, 4, 14, 9, 0, 5), -3.5, 1e-3, False, "x"],
     ], "Втори": [["a"], ["b"]]})
     dialect, header, rows = read_all(path)
     assert dialect == Dialect("xlsx", None, None, "Решения", 1)
     assert header == ["Номер", "Дата", "Час", "Сума", "Дял", "Прието", "Бележка"]
     assert rows == [
-        (2, ["1066", "2026-03-26", "2026-03-26T10:30:00", "1234", "0.25", "true", ""]),
+        (2, ["1066", "2026-03-26", "2026-03-26T10:30:00", "1234", "0.3", "true", ""]),
         (3, ["1067", "2026-04-14", "2026-04-14T09:00:05", "-3.5", "0.001", "false", "x"]),
     ]
 
@@ -275,6 +275,10 @@ BROKEN = [
      "read.unsupported-format", {"detail": ".ods (OpenDocument)"}),
     ("other-zip", zip_bytes({"data.csv": b"a,b\n1,2\n"}), {},
      "read.unsupported-format", {"detail": "ZIP"}),
+    ("utf-16", "a\tb\n".encode("utf-16"), {}, "read.unsupported-format", {"detail": "UTF-16"}),
+    ("xlsm-macros", zip_bytes({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>",
+                               "xl/vbaProject.bin": b"\x00"}), {},
+     "read.unsupported-format", {"detail": "XLSM (macros)"}),
     ("corrupt-xlsx", zip_bytes({"[Content_Types].xml": b"<", "xl/workbook.xml": b"<"}), {},
      "read.corrupt-xlsx", {}),
     ("bad-utf8-declared", "a,b\n1,Левски\n".encode() + "2,Плевен\n".encode("cp1251"),
