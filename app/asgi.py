@@ -1,0 +1,42 @@
+"""One ASGI app for the whole portal: Datasette under /sql/, the Flask app everywhere else."""
+from __future__ import annotations
+
+from typing import Any
+
+from a2wsgi import WSGIMiddleware
+
+from app import create_app, portal_of
+from app.sql import PREFIX, ASGIApp, Receive, Scope, Send, collapse_slashes, lifespan, make_sql_app
+
+FACTORY = "app.asgi:factory"
+
+
+def is_sql(path: str) -> bool:
+    """Tell whether a path belongs to the SQL API."""
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def create_asgi(test_config: dict[str, Any] | None = None) -> ASGIApp:
+    """Build the portal's ASGI app from the same settings as create_app."""
+    flask_app = create_app(test_config)
+    sql = make_sql_app(portal_of(flask_app))
+    web = WSGIMiddleware(flask_app)
+
+    async def portal(scope: Scope, receive: Receive, send: Send) -> None:
+        # Neither Flask (behind a2wsgi) nor our Datasette needs start-up work: just answer.
+        if scope["type"] == "lifespan":
+            await lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            await send({"type": "websocket.close", "code": 1000})
+            return
+        scope = collapse_slashes(scope)
+        target = sql if is_sql(scope["path"]) else web
+        await target(scope, receive, send)
+
+    return portal
+
+
+def factory() -> ASGIApp:
+    """Build the app from OTKRITO_* settings (uvicorn app.asgi:factory --factory)."""
+    return create_asgi()
