@@ -174,3 +174,7 @@ def demo() -> None:
 
     for line in seed(_portal(), lang=_lang()):
         click.echo(line)
+
+
+if __name__ == "__main__":
+    main()
