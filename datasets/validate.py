@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -113,11 +114,15 @@ class _NoNetwork(requests.adapters.BaseAdapter):
         pass
 
 
+# frictionless keeps its settings on one global `system`, swapped in and out by use_context:
+# two threads validating at once would restore each other's settings, so they take turns.
+_SYSTEM_LOCK = threading.Lock()
+
+
 @contextmanager
 def _offline() -> Iterator[None]:
     """Run frictionless untrusted and with an HTTP session that cannot reach any host."""
-    # frictionless keeps these settings on its global `system`; the context restores them.
-    with requests.Session() as session:
+    with _SYSTEM_LOCK, requests.Session() as session:
         session.adapters.clear()
         session.mount("", _NoNetwork())
         with system.use_context(trusted=False, http_session=session):
