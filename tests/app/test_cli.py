@@ -1,0 +1,152 @@
+"""The `otkrito` command line, run as a real process against a fresh instance."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from app.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "demo"
+DATA = ROOT / "tests" / "data"
+
+
+def otkrito(instance: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={"OTKRITO_INSTANCE": str(instance), "PATH": "/usr/bin:/bin"})
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += _commands(command, prefix + (name,))
+        else:
+            found.append(prefix + (name,))
+    return found
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Path:
+    root = tmp_path / "instance"
+    assert otkrito(root, "init").returncode == 0
+    done = otkrito(root, "publisher", "add", "obshtina-levski", "--name-bg", "Община Левски",
+                   "--name-en", "Municipality of Levski")
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+def _dataset(instance: Path, slug: str, *extra: str) -> None:
+    done = otkrito(instance, "dataset", "create", slug, "--publisher", "obshtina-levski",
+                   "--title-bg", "Набор", *extra)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("command", _commands(main))
+def test_every_command_has_help(command: tuple[str, ...], tmp_path: Path) -> None:
+    done = otkrito(tmp_path / "i", *command, "--help")
+    assert done.returncode == 0 and "Usage:" in done.stdout
+
+
+def _variant(tmp_path: Path, name: str) -> Path:
+    """The real decisions file rewritten as staff's spreadsheets export it."""
+    import csv
+
+    rows = list(csv.reader((DATA / "pleven-council-decisions-2026.csv").open(encoding="utf-8")))
+    for row in rows[1:]:
+        y, m, d = row[2].split("-")
+        row[2] = f"{d}.{m}.{y}"
+    path = tmp_path / name
+    if name.endswith(".xlsx"):
+        from openpyxl import Workbook
+
+        book = Workbook()
+        book.active.title = "Справка"
+        sheet = book.create_sheet("Решения")
+        for row in rows:
+            sheet.append(row)
+        book.save(path)
+        return path
+    encoding, delimiter = {"cp1251.csv": ("cp1251", ";"), "bom.csv": ("utf-8-sig", ";"),
+                           "tab.csv": ("utf-8", "\t")}[name]
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("name, options", [
+    ("cp1251.csv", ()),
+    ("bom.csv", ()),
+    ("tab.csv", ()),
+    ("cp1251.csv", ("--encoding", "cp1251", "--delimiter", ";")),
+    ("tab.csv", ("--delimiter", "tab")),
+    ("decisions.xlsx", ("--sheet", "Решения")),
+])
+def test_publish_accepts_each_sample_file_variant(instance: Path, tmp_path: Path, name: str,
+                                                 options: tuple[str, ...]) -> None:
+    _dataset(instance, "decisions", "--profile", "decisions")
+    done = otkrito(instance, "publish", str(_variant(tmp_path, name)), "--dataset", "decisions", *options)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Публикувана е версия 1 на decisions (198 реда)." in done.stdout
+
+
+@pytest.mark.parametrize("name", ["budget-2026-q1.csv", "council-decisions-2026-q1.csv", "levski-settlements.csv"])
+def test_publish_accepts_each_demo_file(instance: Path, name: str) -> None:
+    profile = {"budget-2026-q1.csv": ("--profile", "budget"),
+               "council-decisions-2026-q1.csv": ("--profile", "decisions")}.get(name, ())
+    _dataset(instance, "demo", *profile)
+    done = otkrito(instance, "--lang", "en", "publish", str(DEMO / name), "--dataset", "demo")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Published demo release 1" in done.stdout
+
+
+def test_publish_of_a_custom_dataset_prints_the_inferred_schema(instance: Path) -> None:
+    _dataset(instance, "settlements")
+    done = otkrito(instance, "--lang", "en", "publish", str(DATA / "levski-settlements.csv"), "--dataset", "settlements")
+    assert done.returncode == 0
+    assert "Inferred schema" in done.stdout and "population" in done.stdout
+
+
+def test_publish_of_invalid_data_prints_the_report_and_exits_non_zero(instance: Path, tmp_path: Path) -> None:
+    _dataset(instance, "decisions", "--profile", "decisions")
+    broken = tmp_path / "broken.csv"
+    broken.write_text((DATA / "pleven-council-decisions-2026.csv").read_text(encoding="utf-8")
+                      .replace(",adopted,", ",приета,", 1), encoding="utf-8")
+    done = otkrito(instance, "--lang", "en", "publish", str(broken), "--dataset", "decisions")
+    assert done.returncode == 1
+    assert "Row 2" in done.stdout and "приета" in done.stdout
+    assert "The data was not published: 1 errors." in done.stderr
+    bg = otkrito(instance, "publish", str(broken), "--dataset", "decisions")
+    assert bg.returncode == 1 and "Ред 2" in bg.stdout and "не са публикувани" in bg.stderr
+    assert not (instance / "releases" / "decisions").exists()
+
+
+def test_check_validates_without_publishing(instance: Path) -> None:
+    _dataset(instance, "budget", "--profile", "budget")
+    done = otkrito(instance, "publish", str(DEMO / "budget-2026-q1.csv"), "--dataset", "budget", "--check")
+    assert done.returncode == 0 and "Данните са валидни." in done.stdout
+    assert not (instance / "releases" / "budget").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (("publish", str(DEMO / "budget-2026-q1.csv"), "--dataset", "nyama"), "Няма набор от данни „nyama“."),
+    (("publisher", "add", "Община", "--name-bg", "x"), "не е допустим адрес"),
+    (("publisher", "add", "obshtina-levski", "--name-bg", "x"), "вече е зает"),
+    (("dataset", "create", "x", "--publisher", "nyama", "--title-bg", "x"), "Няма издател „nyama“."),
+])
+def test_domain_errors_are_clean_messages_with_exit_code_2(instance: Path, args: tuple[str, ...], message: str) -> None:
+    done = otkrito(instance, *args)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_unreadable_file_is_a_clean_error(instance: Path, tmp_path: Path) -> None:
+    _dataset(instance, "budget", "--profile", "budget")
+    pdf = tmp_path / "budget.csv"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    done = otkrito(instance, "--lang", "en", "publish", str(pdf), "--dataset", "budget")
+    assert done.returncode == 2 and "not a supported table" in done.stderr and "Traceback" not in done.stderr
