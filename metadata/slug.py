@@ -15,6 +15,8 @@ _LETTERS = {
     "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
     "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch",
     "ш": "sh", "щ": "sht", "ъ": "a", "ь": "y", "ю": "yu", "я": "ya",
+    # Not Bulgarian letters, but they turn up in names copied from Russian sources.
+    "ё": "yo", "ы": "y", "э": "e",
 }
 _WORD_END_IA = re.compile(r"ия\b", re.IGNORECASE)
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
