@@ -50,13 +50,13 @@ class _Column:
             self.unique = value not in self.values
             self.values.add(value)
 
-    def type(self) -> str:
+    def inferred_type(self) -> str:
         if not self.filled:
             return "string"
         return next((t for t in _TYPES if t in self.candidates), "string")
 
 
-def infer_schema(table: SourceTable, *, sample_size: int = 5000) -> dict:
+def infer_schema(table: SourceTable, *, sample_size: int = 5000) -> dict[str, Any]:
     """Return a Table Schema dict inferred from the header and up to sample_size rows.
 
     Consumes the table's rows; reopen the file (or use `infer_file`) to read it again.
@@ -75,7 +75,7 @@ def infer_schema(table: SourceTable, *, sample_size: int = 5000) -> dict:
 
 
 def infer_file(path: Path | str, *, encoding: str | None = None, delimiter: str | None = None,
-               sheet: str | None = None, sample_size: int = 5000) -> dict:
+               sheet: str | None = None, sample_size: int = 5000) -> dict[str, Any]:
     """Open a file, infer its Table Schema and close it again."""
     with open_table(path, encoding=encoding, delimiter=delimiter, sheet=sheet) as table:
         return infer_schema(table, sample_size=sample_size)
@@ -92,7 +92,7 @@ def _field_names(header: list[str]) -> list[str]:
 
 
 def _field(name: str, title: str, column: _Column) -> dict[str, Any]:
-    result: dict[str, Any] = {"name": name, "type": column.type(), "title": title}
+    result: dict[str, Any] = {"name": name, "type": column.inferred_type(), "title": title}
     if title.isascii():
         result["title_en"] = title
     result["constraints"] = {"required": column.filled > 0 and column.empty == 0}

@@ -41,11 +41,11 @@ class Normalized:
 
     path: Path
     row_count: int
-    row_numbers: array.array  # typecode "q"; row_numbers[i] = source record number of row i
+    row_numbers: array.array[int]  # typecode "q"; row_numbers[i] = source record number of row i
     problems: tuple[Problem, ...]  # header/schema mismatches (errors) + the table's notices
 
 
-def normalize(table: SourceTable, schema: dict, out_path: Path, *,
+def normalize(table: SourceTable, schema: dict[str, Any], out_path: Path, *,
               on_progress: Callable[[int], None] | None = None) -> Normalized:
     """Stream the table's rows into out_path as UTF-8 CSV in the schema's field order."""
     fields: list[dict[str, Any]] = schema.get("fields", [])

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 from datasets.report import Problem
 from metadata.errors import InvalidInput
@@ -88,7 +88,7 @@ class SourceTable:
     def close(self) -> None:
         self._close()
 
-    def __enter__(self) -> SourceTable:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
