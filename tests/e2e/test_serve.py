@@ -1,0 +1,143 @@
+"""The real server: uvicorn on 127.0.0.1 serving Flask and Datasette from one origin."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import httpx
+import pytest
+
+from app.state import Portal
+from conftest import free_port, start_server, stop_server
+
+ROWS = [{"id": i, "name": f"община {i}", "amount": i * 10} for i in range(5)]
+SLOW = ("with recursive c(x) as (select 1 union all select x + 1 from c) "
+        "select count(*) from c")
+
+
+@pytest.fixture
+def published(publish: Callable[..., int]) -> None:
+    publish("budget", ROWS, row_count=4242, title="Бюджет на Плевен")
+
+
+@pytest.fixture
+def server(published: None, live_server: str) -> str:
+    """The live server, started after the budget dataset was published."""
+    return live_server
+
+
+def sql(server: str, db: str, statement: str) -> httpx.Response:
+    return httpx.get(f"{server}/sql/{db}.json", params={"sql": statement, "_shape": "objects"},
+                     timeout=30)
+
+
+def test_table_json_api_returns_the_release_rows(server: str) -> None:
+    response = httpx.get(f"{server}/sql/budget/budget.json?_shape=array")
+    assert response.status_code == 200
+    assert [{k: r[k] for k in ("id", "name", "amount")} for r in response.json()] == ROWS
+
+
+def test_table_page_and_json_report_the_catalog_row_count(server: str) -> None:
+    page = httpx.get(f"{server}/sql/budget/budget")
+    table = httpx.get(f"{server}/sql/budget/budget.json").json()
+    assert "4,242 rows" in page.text
+    assert table["filtered_table_rows_count"] == 4242
+
+
+def test_database_page_shows_catalog_title_and_licence(server: str) -> None:
+    page = httpx.get(f"{server}/sql/budget").text
+    assert "Бюджет на Плевен" in page
+    assert 'href="https://creativecommons.org/licenses/by/4.0/"' in page
+    assert "Община Плевен" in page
+
+
+def test_slow_query_ends_in_a_clean_time_limit_error(server: str) -> None:
+    started = time.perf_counter()
+    response = sql(server, "budget", SLOW)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 400
+    assert "SQL query took too long" in response.json()["error"]
+    assert "Traceback" not in response.text
+    assert elapsed < 5
+
+
+def test_huge_blob_is_refused_quickly(server: str) -> None:
+    started = time.perf_counter()
+    response = sql(server, "budget", "select length(randomblob(500000000)) as n")
+    elapsed = time.perf_counter() - started
+    assert (response.status_code, response.json()["error"]) == (400, "string or blob too big")
+    assert elapsed < 1
+
+
+@pytest.mark.parametrize("statement", [
+    "insert into budget (id) values (99)",
+    "attach database '/etc/passwd' as other",
+    "pragma writable_schema=1",
+    "select load_extension('/tmp/evil')",
+])
+def test_writes_and_attach_are_refused(server: str, statement: str) -> None:
+    assert sql(server, "budget", statement).status_code == 400
+    assert len(httpx.get(f"{server}/sql/budget/budget.json?_shape=array").json()) == len(ROWS)
+
+
+def test_catalog_database_is_not_reachable(server: str) -> None:
+    assert httpx.get(f"{server}/sql/catalog").status_code == 404
+    assert httpx.get(f"{server}/sql/catalog.json").status_code == 404
+    assert list(httpx.get(f"{server}/sql/.json").json()) == ["budget"]
+
+
+def test_new_release_and_new_dataset_are_served_without_a_restart(
+        server: str, publish: Callable[..., int]) -> None:
+    assert httpx.get(f"{server}/sql/decisions").status_code == 404
+    publish("budget", [{"id": 9, "name": "нов ред", "amount": 90}])
+    publish("decisions", [{"number": 1066, "title": "Решение"}])
+    budget = httpx.get(f"{server}/sql/budget/budget.json?_shape=array").json()
+    decisions = httpx.get(f"{server}/sql/decisions/decisions.json?_shape=array").json()
+    assert [r["name"] for r in budget] == ["нов ред"]
+    assert decisions == [{"rowid": 1, "number": 1066, "title": "Решение"}]
+
+
+def test_flask_serves_everything_outside_sql(server: str) -> None:
+    assert httpx.get(f"{server}/").status_code == 200
+    assert httpx.get(f"{server}/sqlite").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["//example.com/", "/\\example.com/", "/sql//example.com/",
+                                  "/sql/\\example.com/"])
+def test_leading_slashes_never_redirect_off_site(server: str, path: str) -> None:
+    response = httpx.get(server + path)
+    location = response.headers.get("location", "/")
+    assert location.startswith(("/", server + "/"))
+    assert not location.removeprefix(server).startswith(("//", "/\\", "/sql//", "/sql/\\"))
+
+
+def test_serve_removes_leftovers_before_serving(portal: Portal) -> None:
+    leftover = portal.instance.tmp / "budget.killed-build"
+    orphan = portal.instance.releases / "ghost" / "1"
+    for folder in (leftover, orphan):
+        folder.mkdir(parents=True)
+        (folder / "data.db").write_bytes(b"partial")
+    port = free_port()
+    process = start_server(
+        ["-c", f"from app.server import serve; serve(port={port})"],
+        env={"OTKRITO_INSTANCE": str(portal.instance.root)}, url=f"http://127.0.0.1:{port}/sql/")
+    try:
+        assert not leftover.exists() and not orphan.parent.exists()
+    finally:
+        stop_server(process)
+
+
+def test_every_worker_sees_a_new_release(portal: Portal, publish: Callable[..., int]) -> None:
+    publish("budget", ROWS)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = start_server(
+        ["-c", f"from app.server import serve; serve(port={port}, workers=2)"],
+        env={"OTKRITO_INSTANCE": str(portal.instance.root)}, url=url + "/sql/budget")
+    try:
+        publish("budget", [{"id": 9, "name": "нов ред", "amount": 90}])
+        seen = {len(httpx.get(f"{url}/sql/budget/budget.json?_shape=array",
+                              headers={"connection": "close"}).json()) for _ in range(20)}
+    finally:
+        stop_server(process)
+    assert seen == {1}
