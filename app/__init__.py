@@ -26,8 +26,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["otkrito"] = portal
     from app import errors, public
 
-    errors.init_app(app)
-    public.init_app(app)
+    # Each subsystem wires itself; order matters only in that errors come first.
+    for subsystem in (errors, public):
+        subsystem.init_app(app)
     return app
 
 

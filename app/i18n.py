@@ -34,4 +34,7 @@ def init_app(app: Flask) -> None:
     def language_helpers() -> dict[str, object]:
         lang = current_lang()
         return {"lang": lang, "t": lambda bg, en: en if lang == "en" else bg,
-                "tx": lambda text: text.get(lang) if text is not None else ""}
+                "tx": lambda text: text.get(lang) if text is not None else "",
+                # Feeds and other formats register what they offer for a page here.
+                "alternate_links": lambda: [link for provider in app.extensions.get("alternates", [])
+                                            for link in provider()]}
