@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import re
 import warnings
 import zipfile
@@ -31,7 +32,7 @@ XLSX_MAX_RATIO = 100  # OWASP's usual zip-bomb threshold; real sheets compress 5
 XLSX_MAX_MEMBERS = 10_000
 _PREFIX = 64 * 1024  # bytes used to detect encoding and delimiter
 _HEADER_SCAN = 20  # non-blank records looked at to find the header below title rows
-_DELIMITERS = (",", ";", "\t")
+_DELIMITERS = (";", "\t", ",")  # ties go to the earlier: "," also shows up in decimals
 _ENCODINGS = {"utf-8", "utf-8-sig", "cp1251"}
 _SENTINEL = "\x00end\n"  # NUL never reaches the csv parser otherwise (rejected per line)
 _SUBTOTAL = re.compile(r"^\s*(общо|всичко)\b", re.IGNORECASE)
@@ -172,7 +173,7 @@ def _detect_encoding(prefix: bytes) -> str:
 def _decode_sample(prefix: bytes, encoding: str) -> list[str]:
     complete = prefix[: prefix.rfind(b"\n") + 1] or prefix
     sample = complete.decode("utf-8-sig" if encoding.startswith("utf-8") else encoding, "replace")
-    return sample.splitlines(keepends=True)
+    return list(io.StringIO(sample, newline=""))
 
 
 def _sniff_delimiter(lines: list[str]) -> str:

@@ -84,17 +84,26 @@ def test_read_sniffs_semicolons_despite_decimal_commas(tmp_path):
     assert data == [(2, ["Асеновци", "44,238"]), (3, ["Аспарухово", "11,777"])]
 
 
-@pytest.mark.parametrize(("options", "delimiter", "encoding"), [
-    ({"delimiter": ";"}, ";", "utf-8"),
-    ({"delimiter": "tab"}, "\t", "utf-8"),
-    ({"encoding": "windows-1251"}, ",", "cp1251"),
-    ({"encoding": "UTF8"}, ",", "utf-8"),
+@pytest.mark.parametrize(("delimiter", "header"), [
+    (",", ["a", "b;c"]),
+    (";", ["a,b", "c"]),
+    ("tab", ["a,b;c"]),
 ])
-def test_read_honours_explicit_overrides(tmp_path, options, delimiter, encoding):
-    rows = [["a", "b;c"], ["1", "2;3"]]
-    path = write_csv(tmp_path / "a.csv", rows, delimiter=delimiter)
-    dialect = read_all(path, **options)[0]
-    assert (dialect.delimiter, dialect.encoding) == (delimiter, encoding)
+def test_read_honours_a_delimiter_override(tmp_path, delimiter, header):
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"a,b;c\n1,2;3\n")
+    assert read_all(path, delimiter=delimiter)[1] == header
+
+
+@pytest.mark.parametrize(("written", "override", "encoding"), [
+    ("cp1251", "windows-1251", "cp1251"),
+    ("utf-8", "UTF8", "utf-8"),
+    ("utf-8-sig", "utf-8", "utf-8-sig"),
+])
+def test_read_honours_an_encoding_override(tmp_path, written, override, encoding):
+    path = write_csv(tmp_path / "a.csv", LEVSKI, encoding=written)
+    dialect, header, _ = read_all(path, encoding=override)
+    assert (dialect.encoding, header) == (encoding, LEVSKI[0])
 
 
 def test_read_detects_cp1251_when_utf8_fails_only_deep_in_the_sample(tmp_path):
@@ -361,3 +370,21 @@ def test_read_xlsx_never_fetches_external_links_and_streams(tmp_path, monkeypatc
     monkeypatch.setattr(openpyxl, "load_workbook", spy)
     read_all(write_xlsx(tmp_path / "a.xlsx", {"Селища": LEVSKI}))
     assert calls == [{"read_only": True, "data_only": True, "keep_links": False}]
+
+
+def test_read_handles_ten_thousand_columns(tmp_path):
+    header = [f"Колона {i}" for i in range(10_000)]
+    path = write_csv(tmp_path / "wide.csv", [header, [str(i) for i in range(10_000)]],
+                     delimiter=";")
+    dialect, read_header, rows = read_all(path)
+    assert (dialect.delimiter, len(read_header), rows[0][1][-1]) == (";", 10_000, "9999")
+
+
+def test_read_prefers_semicolons_when_decimal_commas_split_rows_as_evenly(tmp_path):
+    # Split on ",", every record here also has three cells.
+    rows = [["Параграф", "План, лв.", "Отчет, лв."], ["Заплати", "1,5", "2,5"],
+            ["Издръжка", "3,5", "4,5"]]
+    path = tmp_path / "a.csv"
+    path.write_text("\n".join(";".join(r) for r in rows) + "\n", encoding="cp1251")
+    dialect, header, data = read_all(path)
+    assert (dialect.delimiter, header, data[0]) == (";", rows[0], (2, rows[1]))
