@@ -126,13 +126,29 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def live_server(portal: Portal) -> Iterator[str]:
+def spawn_server(portal: Portal) -> Iterator[Callable[..., str]]:
+    """Start servers against the fresh instance: spawn_server(*python_args) -> base URL.
+
+    "{port}" in an argument becomes a free 127.0.0.1 port; the call returns once
+    `ready` (a path) answers, and every server is stopped after the test.
+    """
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def spawn(*args: str, ready: str = "/sql/") -> str:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        processes.append(start_server(
+            [arg.replace("{port}", str(port)) for arg in args],
+            env={"OTKRITO_INSTANCE": str(portal.instance.root)}, url=url + ready))
+        return url
+
+    yield spawn
+    for process in processes:
+        stop_server(process)
+
+
+@pytest.fixture
+def live_server(spawn_server: Callable[..., str]) -> str:
     """The real uvicorn server on a free 127.0.0.1 port, against the fresh instance; its URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = start_server(
-        ["-m", "uvicorn", "app.asgi:factory", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        env={"OTKRITO_INSTANCE": str(portal.instance.root)}, url=url + "/sql/")
-    yield url
-    stop_server(process)
+    return spawn_server("-m", "uvicorn", "app.asgi:factory", "--factory", "--host", "127.0.0.1",
+                        "--port", "{port}", "--log-level", "warning")

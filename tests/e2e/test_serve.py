@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from app.state import Portal
-from conftest import free_port, start_server, stop_server
 
 ROWS = [{"id": i, "name": f"община {i}", "amount": i * 10} for i in range(5)]
 SLOW = ("with recursive c(x) as (select 1 union all select x + 1 from c) "
@@ -111,33 +110,24 @@ def test_leading_slashes_never_redirect_off_site(server: str, path: str) -> None
     assert not location.removeprefix(server).startswith(("//", "/\\", "/sql//", "/sql/\\"))
 
 
-def test_serve_removes_leftovers_before_serving(portal: Portal) -> None:
+def test_serve_removes_leftovers_before_serving(portal: Portal,
+                                                spawn_server: Callable[..., str]) -> None:
     leftover = portal.instance.tmp / "budget.killed-build"
     orphan = portal.instance.releases / "ghost" / "1"
     for folder in (leftover, orphan):
         folder.mkdir(parents=True)
         (folder / "data.db").write_bytes(b"partial")
-    port = free_port()
-    process = start_server(
-        ["-c", f"from app.server import serve; serve(port={port})"],
-        env={"OTKRITO_INSTANCE": str(portal.instance.root)}, url=f"http://127.0.0.1:{port}/sql/")
-    try:
-        assert not leftover.exists() and not orphan.parent.exists()
-    finally:
-        stop_server(process)
+    spawn_server("-c", "from app.server import serve; serve(port={port})")
+    assert not leftover.exists() and not orphan.parent.exists()
 
 
-def test_every_worker_sees_a_new_release(portal: Portal, publish: Callable[..., int]) -> None:
+def test_every_worker_sees_a_new_release(publish: Callable[..., int],
+                                         spawn_server: Callable[..., str]) -> None:
     publish("budget", ROWS)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = start_server(
-        ["-c", f"from app.server import serve; serve(port={port}, workers=2)"],
-        env={"OTKRITO_INSTANCE": str(portal.instance.root)}, url=url + "/sql/budget")
-    try:
-        publish("budget", [{"id": 9, "name": "нов ред", "amount": 90}])
-        seen = {len(httpx.get(f"{url}/sql/budget/budget.json?_shape=array",
-                              headers={"connection": "close"}).json()) for _ in range(20)}
-    finally:
-        stop_server(process)
+    url = spawn_server("-c", "from app.server import serve; serve(port={port}, workers=2)",
+                       ready="/sql/budget")
+    publish("budget", [{"id": 9, "name": "нов ред", "amount": 90}])
+    # A fresh connection each time, so the kernel spreads the requests over both workers.
+    seen = {len(httpx.get(f"{url}/sql/budget/budget.json?_shape=array",
+                          headers={"connection": "close"}).json()) for _ in range(20)}
     assert seen == {1}
