@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --editable '.[test]'
+# The chart library the pages serve from our own origin (and axe-core for the browser tests).
+npm ci --no-audit --no-fund --silent
 .venv/bin/otkrito init
 .venv/bin/otkrito demo
 echo "Otkrito: http://${OTKRITO_HOST:-127.0.0.1}:${OTKRITO_PORT:-8000}/"

@@ -1,15 +1,29 @@
-"""Public pages: home, catalog, dataset, release, publisher, downloads and Data Packages."""
+"""Public pages: home, catalog, dataset, release and publisher (downloads live in app/files.py)."""
 from __future__ import annotations
 
-import json
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, Flask, Response, current_app, g, make_response, render_template, request, url_for
 
-from datasets import catalog
-from metadata.records import Release
-from publishers.registry import get_publisher, get_publisher_by_id, list_publishers
+from flask_babel import lazy_gettext
+
+from app import files, present
+from app.i18n import current_lang, localized
+from datasets import catalog, search
+from datasets.charts import Chart, charts_for
+from datasets.preview import Preview, first_rows
+from metadata.records import Dataset, Release
+from metadata.vocab import FREQUENCIES, LICENCES, THEMES
+from publishers.registry import get_publisher, get_publisher_by_id
 
 bp = Blueprint("public", __name__)
+KEY_PROFILES = ("budget", "decisions", "indicators")
+FACET_LABELS = {"publisher": lazy_gettext("Publisher"), "theme": lazy_gettext("Theme"),
+                "keyword": lazy_gettext("Keyword"), "licence": lazy_gettext("Licence"),
+                "format": lazy_gettext("Format"), "frequency": lazy_gettext("Update frequency")}
 
 
 def _portal():  # type: ignore[no-untyped-def]
@@ -18,88 +32,197 @@ def _portal():  # type: ignore[no-untyped-def]
     return portal_of(current_app)
 
 
+def _build_stamp(root: Path) -> str:
+    """Fingerprint templates and catalogs, so a deploy changes every ETag."""
+    digest = hashlib.sha1()
+    for path in sorted(root.glob("templates/*.html")) + sorted(root.glob("translations/*/*/*.mo")):
+        digest.update(f"{path.name}:{path.stat().st_mtime_ns}:{path.stat().st_size}".encode())
+    return digest.hexdigest()[:12]
+
+
+def not_modified() -> Response | None:
+    """Answer a conditional GET with 304 when nothing published changed since the client's copy."""
+    stamp = search.catalog_stamp(_portal().engine)
+    key = repr((stamp, current_lang(), request.full_path, current_app.config["PUBLIC_BUILD"]))
+    g.etag = hashlib.sha256(key.encode()).hexdigest()[:32]
+    g.last_modified = search.last_modified(stamp)
+    g.stamp = stamp
+    if request.if_none_match.contains(g.etag) or (
+            not request.if_none_match and request.if_modified_since is not None
+            and g.last_modified.replace(microsecond=0) <= request.if_modified_since):
+        return _validators(make_response("", 304))
+    return None
+
+
+def _validators(response: Response) -> Response:
+    response.set_etag(g.etag)
+    response.last_modified = g.last_modified
+    response.cache_control.public = True
+    response.cache_control.no_cache = True  # keep a copy, but ask (cheaply) before using it
+    response.vary.add("Cookie")
+    return response
+
+
+def _page(template: str, **context: Any) -> Response:
+    return _validators(make_response(render_template(template, **context)))
+
+
+def _index() -> search.Index:
+    return search.index_for(_portal().engine, g.get("stamp"))
+
+
 @bp.get("/")
 def home():  # type: ignore[no-untyped-def]
-    engine = _portal().engine
-    items = [(d, catalog.latest_release(engine, d.id)) for d in catalog.list_datasets(engine)]
-    return render_template("home.html", items=items, publishers=list_publishers(engine))
+    if (cached := not_modified()) is not None:
+        return cached
+    entries = _index().entries
+    released = sorted((e for e in entries if e.release), key=lambda e: e.updated, reverse=True)
+    counts = {"datasets": len(entries), "publishers": len({e.publisher.slug for e in entries}),
+              "releases": sum(e.release.version for e in released if e.release),
+              "rows": sum(e.release.row_count for e in released if e.release)}
+    key = [e for profile in KEY_PROFILES for e in entries if e.dataset.profile == profile][:6]
+    return _page("home.html", latest=released[:6], key=key, counts=counts)
+
+
+def _query() -> search.Query:
+    filters = tuple((facet, value) for facet in search.FACETS
+                    for value in dict.fromkeys(request.args.getlist(facet)) if value)
+    sort = request.args.get("sort", "relevance")
+    page = request.args.get("page", "1")
+    return search.Query(text=request.args.get("q", "").strip()[:200], filters=filters,
+                        sort=sort if sort in search.SORTS else "relevance",
+                        page=int(page) if page.isdigit() else 1, lang=current_lang())
 
 
 @bp.get("/datasets")
 def dataset_list():  # type: ignore[no-untyped-def]
-    engine = _portal().engine
-    items = [(d, catalog.latest_release(engine, d.id)) for d in catalog.list_datasets(engine)]
-    return render_template("datasets.html", items=items)
+    if (cached := not_modified()) is not None:
+        return cached
+    query = _query()
+    index = _index()
+    publishers = {e.publisher.slug: e.publisher for e in index.entries}
+    return _page("datasets.html", query=query, results=search.search(index, query),
+                 publishers=publishers, facet_titles=FACET_LABELS)
+
+
+def facet_label(facet: str, value: str, publishers: dict[str, Any]) -> str:
+    """Return how a facet value reads to a visitor."""
+    named = {"publisher": lambda: publishers[value].name, "theme": lambda: THEMES[value],
+             "licence": lambda: LICENCES[value].title,
+             "frequency": lambda: FREQUENCIES[value].label}
+    try:
+        return localized(named[facet]()) if facet in named else value
+    except KeyError:
+        return value
+
+
+def catalog_url(query: search.Query, **change: Any) -> str:
+    """Return the catalog URL for a query with one change: toggle=(facet, value), page, sort."""
+    filters = list(query.filters)
+    if (toggle := change.pop("toggle", None)) is not None:
+        filters = [f for f in filters if f != toggle] if toggle in filters else filters + [toggle]
+        change.setdefault("page", 1)
+    params: dict[str, Any] = {"q": query.text or None, "sort": None if query.sort == "relevance" else query.sort,
+                              "page": query.page if query.page > 1 else None}
+    params.update(change)
+    if params.get("page") == 1:
+        params["page"] = None
+    for facet in search.FACETS:
+        params[facet] = [v for f, v in filters if f == facet] or None
+    return url_for("public.dataset_list", **{k: v for k, v in params.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class DatasetView:
+    """What a dataset page shows beyond the catalog row (read once per release, kept in memory)."""
+
+    fields: list[dict[str, Any]]
+    preview: Preview | None
+    charts: list[Chart]
+    downloads: list[files.Download]
+
+
+_views: dict[tuple[str, int | None, str], DatasetView] = {}
+
+
+def _dataset_view(dataset: Dataset, releases: list[Release]) -> DatasetView:
+    live = [r for r in releases if r.status == "published"]
+    key = (dataset.slug, live[0].version if live else None, repr(dataset.table_schema))
+    if key in _views:
+        return _views[key]
+    instance = _portal().instance
+    paths = [files.release_path(instance, dataset.slug, r, "sqlite") for r in reversed(live)]
+    paths = [p for p in paths if p is not None]
+    preview = first_rows(paths[-1], dataset.table_name) if paths else None
+    schema = dataset.table_schema or (files.schema_of(instance, dataset.slug, live[0]) if live else None)
+    view = DatasetView(
+        fields=(schema or {}).get("fields", []),
+        preview=preview, charts=charts_for(dataset.profile, paths, dataset.table_name),
+        downloads=files.downloads(instance, dataset, live[0]) if live else [])
+    if len(_views) > 512:
+        _views.clear()
+    _views[key] = view
+    return view
+
+
+def jsonld(slug: str) -> str | None:
+    """Return schema.org JSON-LD for a dataset when the interoperability layer offers it."""
+    build = current_app.extensions.get("jsonld")
+    if build is None:
+        return None
+    # Harmless in a data block already; this keeps any "</script" from ending it early.
+    return str(build(slug)).replace("</", "<\\/")
 
 
 @bp.get("/datasets/<slug>")
 def dataset_page(slug: str):  # type: ignore[no-untyped-def]
+    if (cached := not_modified()) is not None:
+        return cached
     engine = _portal().engine
     dataset = catalog.get_dataset(engine, slug)
-    return render_template("dataset.html", dataset=dataset,
-                           publisher=get_publisher_by_id(engine, dataset.publisher_id),
-                           releases=catalog.list_releases(engine, dataset.id))
+    releases = catalog.list_releases(engine, dataset.id)
+    return _page("dataset.html", dataset=dataset, releases=releases,
+                 publisher=get_publisher_by_id(engine, dataset.publisher_id),
+                 release=next((r for r in releases if r.status == "published"), None),
+                 view=(view := _dataset_view(dataset, releases)), jsonld=jsonld(slug),
+                 column_titles=present.column_titles(view.fields),
+                 licence=LICENCES.get(dataset.licence),
+                 base_url=current_app.config["OTKRITO"]["BASE_URL"].rstrip("/"))
 
 
 @bp.get("/datasets/<slug>/releases/<int:version>")
 def release_page(slug: str, version: int):  # type: ignore[no-untyped-def]
+    if (cached := not_modified()) is not None:
+        return cached
     engine = _portal().engine
     dataset = catalog.get_dataset(engine, slug)
-    return render_template("release.html", dataset=dataset,
-                           release=catalog.get_release(engine, dataset, version))
+    release = catalog.get_release(engine, dataset, version)
+    downloads = files.downloads(_portal().instance, dataset, release) if release.status == "published" else []
+    return _page("release.html", dataset=dataset, release=release, downloads=downloads,
+                 publisher=get_publisher_by_id(engine, dataset.publisher_id))
 
 
 @bp.get("/publishers/<slug>")
 def publisher_page(slug: str):  # type: ignore[no-untyped-def]
-    engine = _portal().engine
-    publisher = get_publisher(engine, slug)
-    items = [(d, catalog.latest_release(engine, d.id))
-             for d in catalog.list_datasets(engine, publisher_id=publisher.id)]
-    return render_template("publisher.html", publisher=publisher, items=items)
-
-
-def _published(slug: str, version: int | None) -> tuple[str, Release]:
-    engine = _portal().engine
-    dataset = catalog.get_dataset(engine, slug)
-    release = (catalog.latest_release(engine, dataset.id) if version is None
-               else catalog.get_release(engine, dataset, version))
-    if release is None:
-        abort(404)
-    if release.status != "published":
-        abort(410)
-    return dataset.slug, release
-
-
-@bp.get("/datasets/<slug>/datapackage.json")
-@bp.get("/datasets/<slug>/releases/<int:version>/datapackage.json")
-def datapackage(slug: str, version: int | None = None):  # type: ignore[no-untyped-def]
-    slug, release = _published(slug, version)
-    folder = _portal().instance.release_dir(slug, release.version)
-    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    base = f"{request.url_root}datasets/{slug}/releases/{release.version}/"
-    for resource in descriptor.get("resources", []):
-        resource["path"] = base + resource["path"]
-    return jsonify(descriptor)
-
-
-@bp.get("/datasets/<slug>/releases/<int:version>/<path:name>")
-def download(slug: str, version: int, name: str):  # type: ignore[no-untyped-def]
-    slug, release = _published(slug, version)
-    record = next((f for f in release.files if f.name == name), None)
-    if record is None:
-        abort(404)  # only files the catalog lists: the name never reaches the filesystem as-is
-    path = _portal().instance.release_dir(slug, release.version) / record.name
-    response = send_file(path, mimetype=record.media_type, as_attachment=record.role != "datapackage",
-                         download_name=record.name.rsplit("/", 1)[-1], etag=record.sha256,
-                         max_age=31536000, conditional=True)
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    return response
+    if (cached := not_modified()) is not None:
+        return cached
+    publisher = get_publisher(_portal().engine, slug)
+    entries = [e for e in _index().entries if e.publisher.slug == publisher.slug]
+    entries.sort(key=lambda e: localized(e.dataset.title).casefold())
+    latest = sorted((e for e in entries if e.release), key=lambda e: e.updated, reverse=True)[:5]
+    return _page("publisher.html", publisher=publisher, entries=entries, latest=latest)
 
 
 def init_app(app: Flask) -> None:
-    """Register the public pages with language and security headers."""
-    from app import headers, i18n
+    """Register the public pages with language, security headers and downloads."""
+    from app import headers, i18n, reach
 
+    app.config["PUBLIC_BUILD"] = _build_stamp(Path(app.root_path))
     i18n.init_app(app)
     headers.init_app(app)
+    app.add_template_global(catalog_url)
+    app.add_template_global(facet_label)
     app.register_blueprint(bp)
+    files.init_app(app)
+    reach.init_app(app)
+    present.init_app(app)
