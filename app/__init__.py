@@ -24,10 +24,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OTKRITO=settings,
     )
     app.extensions["otkrito"] = portal
-    from app import errors, public
+    from app import errors, interop, public
 
     # Each subsystem wires itself; order matters only in that errors come first.
-    for subsystem in (errors, public):
+    for subsystem in (errors, public, interop):
         subsystem.init_app(app)
     return app
 
