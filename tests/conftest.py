@@ -26,7 +26,7 @@ Rows = Iterable[Mapping[str, Any]]
 
 
 @pytest.fixture
-def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Portal:
+def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Portal]:
     """A fresh, migrated instance in tmp_path (OTKRITO_INSTANCE points at it)."""
     monkeypatch.setenv("OTKRITO_INSTANCE", str(tmp_path / "instance"))
     opened = open_portal(config.load())

@@ -10,10 +10,10 @@ from typing import Any, Callable
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from app.sql import SqlApp, collapse_slashes, harden, make_sql_app
 from app.state import Portal
+from datasets.catalog import bump_generation
 from publishers.store import releases
 
 ROWS = [{"id": i, "name": f"община {i}", "amount": i * 10} for i in range(5)]
@@ -179,7 +179,6 @@ def test_withdrawn_only_release_leaves_the_sql_api(portal: Portal, budget: str) 
     assert get(app, "/sql/budget").status_code == 200
     with portal.engine.begin() as conn:
         conn.execute(releases.update().values(status="withdrawn"))
-        from datasets.catalog import bump_generation
         bump_generation(conn)
     assert get(app, "/sql/budget").status_code == 404
 
