@@ -24,10 +24,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OTKRITO=settings,
     )
     app.extensions["otkrito"] = portal
-    from app import errors, interop, public
+    from app import api, errors, interop, public, staff
 
     # Each subsystem wires itself; order matters only in that errors come first.
-    for subsystem in (errors, public, interop):
+    for subsystem in (errors, public, interop, staff, api):
         subsystem.init_app(app)
     return app
 

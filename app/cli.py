@@ -154,6 +154,70 @@ def publish(file: Path, dataset_slug: str, notes: str, encoding: str | None,
                    f"({outcome.report.row_count} реда).")
 
 
+@main.group()
+def user() -> None:
+    """Manage staff accounts (passwords are asked for, never taken from arguments)."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["site-admin", "admin", "editor"]), required=True,
+              help="site-admin, or admin/editor of the --publisher.")
+@click.option("--publisher", "publisher_slug", help="Publisher slug (for admin and editor).")
+@click.option("--name", default="", help="Display name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@clean_errors
+def user_add(email: str, role: str, publisher_slug: str | None, name: str,
+             password_stdin: bool) -> None:
+    """Create a staff user with a role."""
+    from metadata.errors import InvalidInput
+    from publishers.users import add_user, grant
+
+    if role != "site-admin" and not publisher_slug:
+        raise InvalidInput("staff.role-needs-publisher", role=role)
+    engine = _portal().engine
+    if publisher_slug:
+        from publishers.registry import get_publisher
+
+        get_publisher(engine, publisher_slug)
+    created = add_user(engine, email, password=_read_password(password_stdin), name=name)
+    grant(engine, created.email, role, publisher=publisher_slug)
+    click.echo(f"User {created.email}: {role}" + (f" @ {publisher_slug}" if publisher_slug else ""))
+
+
+@user.command("grant")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["site-admin", "admin", "editor"]), required=True)
+@click.option("--publisher", "publisher_slug", help="Publisher slug (for admin and editor).")
+@clean_errors
+def user_grant(email: str, role: str, publisher_slug: str | None) -> None:
+    """Give an existing user a role."""
+    from publishers.users import grant
+
+    grant(_portal().engine, email, role, publisher=publisher_slug)
+    click.echo(f"User {email}: {role}" + (f" @ {publisher_slug}" if publisher_slug else ""))
+
+
+@user.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@clean_errors
+def user_reset_password(email: str, password_stdin: bool) -> None:
+    """Set a new password for a user and end their sessions."""
+    from publishers.users import get_user, set_password
+
+    engine = _portal().engine
+    get_user(engine, email)
+    set_password(engine, email, _read_password(password_stdin))
+    click.echo(f"Password changed: {email.strip().lower()}")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

@@ -149,8 +149,10 @@ def text(message_id: str, **params: Any) -> Text:
 
 def _merge() -> None:
     from metadata.validation_messages import VALIDATION_MESSAGES
+    from metadata.messages_staff import STAFF_MESSAGES, SUMMARY_MESSAGES
 
     MESSAGES.update(VALIDATION_MESSAGES)
+    MESSAGES.update(STAFF_MESSAGES | SUMMARY_MESSAGES)
 
 
 _merge()

@@ -1,0 +1,253 @@
+"""Upload jobs: a file stored under a generated name, checked, reviewed, then published.
+
+A job's state lives in the catalog (not in a process) so that every server worker can show
+its progress, and a page reload or another worker finds it where it was.
+"""
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO, Any, Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from datasets import catalog
+from datasets.instance import Instance
+from datasets.publish import (CHECK_STEPS, PUBLISH_STEPS, Job, Outcome, Step, Upload,
+                              choose_schema, publish)
+from datasets.read import open_table
+from datasets.summary import report_dict
+from metadata.errors import InvalidInput, NotFound, OtkritoError, ValidationFailed
+from publishers import audit
+from publishers.accounts_store import upload_jobs
+
+CHUNK = 1 << 20
+STALE = timedelta(minutes=10)  # a running job silent this long lost its worker
+PROGRESS_EVERY = 0.3  # seconds between progress writes
+
+
+@dataclass(frozen=True)
+class UploadJob:
+    """An upload and how far its processing got."""
+
+    id: str
+    dataset_id: int
+    user_id: int | None
+    stored_name: str
+    original_name: str
+    options: dict[str, Any]
+    size: int
+    state: str  # queued, running, checked, publishing, published, failed
+    stage: str
+    done: int
+    total: int
+    report: dict[str, Any] | None
+    schema: dict[str, Any] | None
+    schema_reviewed: bool
+    error: dict[str, str] | None
+    version: int | None
+    updated_at: datetime
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.report and self.report["valid"])
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("checked", "published", "failed")
+
+
+def uploads_dir(instance: Instance) -> Path:
+    """Return the directory of pending uploads."""
+    return instance.root / "uploads"
+
+
+def _to_job(row: sa.Row) -> UploadJob:
+    updated = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=timezone.utc)
+    return UploadJob(row.id, row.dataset_id, row.user_id, row.stored_name, row.original_name,
+                     dict(row.options), row.size, row.state, row.stage, row.done, row.total,
+                     row.report, row.schema, bool(row.schema_reviewed), row.error, row.version,
+                     updated)
+
+
+def _update(engine: Engine, job_id: str, **values: Any) -> None:
+    with engine.begin() as conn:
+        conn.execute(upload_jobs.update().where(upload_jobs.c.id == job_id)
+                     .values(**values, updated_at=datetime.now(timezone.utc)))
+
+
+def store_upload(instance: Instance, engine: Engine, stream: IO[bytes], *, dataset: str,
+                 user_id: int | None, original_name: str, options: dict[str, Any]) -> UploadJob:
+    """Save an upload under a generated name (never the client's) and open a job for it."""
+    target = catalog.get_dataset(engine, dataset)
+    folder = uploads_dir(instance)
+    folder.mkdir(parents=True, exist_ok=True)
+    job_id = uuid.uuid4().hex
+    path = folder / f"{job_id}.upload"
+    with path.open("wb") as out:
+        shutil.copyfileobj(stream, out, CHUNK)
+    size = path.stat().st_size
+    if size == 0:
+        path.unlink()
+        raise InvalidInput("read.empty-file")
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(upload_jobs.insert().values(
+            id=job_id, dataset_id=target.id, user_id=user_id, stored_name=path.name,
+            original_name=_display_name(original_name), options=options, size=size,
+            state="queued", total=_estimate_rows(path), created_at=now, updated_at=now))
+    return get_job(engine, job_id)
+
+
+def _display_name(name: str) -> str:
+    # Shown to staff only, escaped by templates; never a path.
+    cleaned = "".join(c for c in name.replace("\\", "/").rsplit("/", 1)[-1] if c.isprintable())
+    return cleaned[:120]
+
+
+def _estimate_rows(path: Path) -> int:
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        sample = handle.read(CHUNK)
+    return max(int(size * max(sample.count(b"\n"), 1) / max(len(sample), 1)), 1)
+
+
+def get_job(engine: Engine, job_id: str) -> UploadJob:
+    """Return a job or raise NotFound; a running job whose worker died reads as failed."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(upload_jobs).where(upload_jobs.c.id == job_id)).first()
+    if row is None:
+        raise NotFound("upload.not-found")
+    job = _to_job(row)
+    if job.state in ("running", "publishing") and datetime.now(timezone.utc) - job.updated_at > STALE:
+        error = OtkritoError("upload.interrupted").text
+        _update(engine, job.id, state="failed", error={"bg": error.bg, "en": error.en})
+        return replace(job, state="failed", error={"bg": error.bg, "en": error.en})
+    return job
+
+
+def _tracker(engine: Engine, job_id: str) -> Callable[[str, int], None]:
+    import time
+
+    last = [0.0]
+
+    def on_progress(stage: str, done: int = 0) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            _update(engine, job_id, stage=stage[:40], done=done)
+
+    return on_progress
+
+
+def _reviewed(schema: dict[str, Any]) -> Step:
+    def choose_schema(job: Job) -> Job:  # named like the step it replaces, for progress
+        return replace(job, schema=schema, schema_inferred=True)
+
+    return choose_schema
+
+
+def _steps(job: UploadJob, base: tuple[Step, ...]) -> tuple[Step, ...]:
+    if not (job.schema_reviewed and job.schema):
+        return base
+    return tuple(_reviewed(job.schema) if s is choose_schema else s for s in base)
+
+
+def _upload(instance: Instance, job: UploadJob) -> Upload:
+    o = job.options
+    return Upload(uploads_dir(instance) / job.stored_name, job.original_name or "upload",
+                  encoding=o.get("encoding"), delimiter=o.get("delimiter"), sheet=o.get("sheet"))
+
+
+def set_state(engine: Engine, job_id: str, state: str) -> None:
+    """Set a job's state (before handing it to a background thread)."""
+    _update(engine, job_id, state=state, stage="", done=0)
+
+
+def fail_job(engine: Engine, job_id: str, error: OtkritoError) -> None:
+    """Record that a job failed, with the bilingual reason."""
+    _update(engine, job_id, state="failed", error={"bg": error.text.bg, "en": error.text.en})
+
+
+def check_job(instance: Instance, engine: Engine, job_id: str, *, actor: str) -> UploadJob:
+    """Read and validate the upload (publishing nothing); store the report on the job."""
+    job = get_job(engine, job_id)
+    slug = slug_of(engine, job.dataset_id)
+    _update(engine, job.id, state="running", stage="", done=0, error=None)
+    try:
+        outcome = publish(instance, engine, _upload(instance, job), dataset=slug, actor=actor,
+                          steps=_steps(job, CHECK_STEPS), on_progress=_tracker(engine, job.id))
+    except OtkritoError as error:
+        fail_job(engine, job.id, error)
+        return get_job(engine, job.id)
+    schema = job.schema if job.schema_reviewed else outcome.schema
+    _update(engine, job.id, state="checked", stage="done", report=report_dict(outcome.report, schema),
+            schema=schema)
+    return get_job(engine, job.id)
+
+
+def review_schema(engine: Engine, job_id: str, schema: dict[str, Any], *, actor: str) -> UploadJob:
+    """Keep the staff's reviewed schema on the job; it must be checked again with it."""
+    job = get_job(engine, job_id)
+    _update(engine, job.id, schema=schema, schema_reviewed=True, state="queued", report=None)
+    with engine.begin() as conn:
+        audit.record(conn, actor=actor, action="schema.review",
+                     target=slug_of(engine, job.dataset_id),
+                     detail={"fields": [f["name"] for f in schema.get("fields", [])]})
+    return get_job(engine, job.id)
+
+
+def needs_schema_review(engine: Engine, job: UploadJob) -> bool:
+    """Tell whether the job's dataset has no schema of its own yet and none was reviewed."""
+    dataset = catalog.get_dataset(engine, slug_of(engine, job.dataset_id))
+    return not dataset.table_schema and not job.schema_reviewed
+
+
+def publish_job(instance: Instance, engine: Engine, job_id: str, *, notes: str,
+                actor: str) -> UploadJob:
+    """Publish a checked, valid upload as the dataset's next release; then drop the upload."""
+    job = get_job(engine, job_id)
+    if not job.valid or job.state != "checked":
+        raise InvalidInput("upload.not-ready")
+    _update(engine, job.id, state="publishing", stage="", done=0)
+    try:
+        outcome: Outcome = publish(
+            instance, engine, _upload(instance, job), dataset=slug_of(engine, job.dataset_id),
+            notes=notes, actor=actor, steps=_steps(job, PUBLISH_STEPS),
+            on_progress=_tracker(engine, job.id))
+    except ValidationFailed as error:
+        _update(engine, job.id, state="checked", report=report_dict(error.report, job.schema))
+        return get_job(engine, job.id)
+    except OtkritoError as error:
+        fail_job(engine, job.id, error)
+        return get_job(engine, job.id)
+    _update(engine, job.id, state="published", stage="done", version=outcome.version)
+    (uploads_dir(instance) / job.stored_name).unlink(missing_ok=True)
+    return get_job(engine, job.id)
+
+
+def slug_of(engine: Engine, dataset_id: int) -> str:
+    from publishers.store import datasets
+
+    with engine.connect() as conn:
+        slug = conn.execute(sa.select(datasets.c.slug).where(datasets.c.id == dataset_id)).scalar()
+    if slug is None:
+        raise NotFound("catalog.dataset-not-found", slug=str(dataset_id))
+    return str(slug)
+
+
+def preview(instance: Instance, job: UploadJob, *, limit: int = 10) -> tuple[list[str], list[list[str]]]:
+    """Return the header and first rows of the upload, as read with the job's options."""
+    upload = _upload(instance, job)
+    with open_table(upload.path, encoding=upload.encoding, delimiter=upload.delimiter,
+                    sheet=upload.sheet) as table:
+        rows = []
+        for _number, cells in table.rows():
+            rows.append(cells)
+            if len(rows) >= limit:
+                break
+        return table.header, rows

@@ -1,0 +1,123 @@
+"""Bilingual messages of the staff workspace and the publishing API (merged into MESSAGES)."""
+from __future__ import annotations
+
+STAFF_MESSAGES: dict[str, tuple[str, str]] = {
+    # Accounts and sign-in
+    "staff.bad-email": ("„{email}“ не е адрес на електронна поща.", "'{email}' is not an e-mail address."),
+    "staff.user-exists": ("Вече има потребител {email}.", "There is already a user {email}."),
+    "staff.user-not-found": ("Няма потребител {email}.", "There is no user {email}."),
+    "staff.password-too-short": (
+        "Паролата трябва да е поне {minimum} знака.",
+        "The password must be at least {minimum} characters long.",
+    ),
+    "staff.password-too-long": (
+        "Паролата трябва да е най-много {maximum} знака.",
+        "The password must be at most {maximum} characters long.",
+    ),
+    "staff.login-failed": (
+        "Грешен адрес или парола.", "Wrong e-mail address or password.",
+    ),
+    "staff.login-throttled": (
+        "Твърде много неуспешни опити. Опитайте отново след {minutes} минути.",
+        "Too many failed attempts. Try again in {minutes} minutes.",
+    ),
+    "staff.unknown-role": (
+        "Непозната роля „{role}“. Възможни: {choices}.", "Unknown role '{role}'. Choices: {choices}.",
+    ),
+    "staff.role-needs-publisher": (
+        "Ролята „{role}“ е за определен издател: посочете --publisher.",
+        "The role '{role}' belongs to a publisher: give --publisher.",
+    ),
+    "staff.forbidden": (
+        "Нямате право да правите това за този издател.",
+        "You are not allowed to do this for this publisher.",
+    ),
+    "staff.login-required": ("Влезте в системата.", "Please sign in."),
+    # API tokens
+    "token.missing": (
+        "Липсва API ключ: изпратете заглавка Authorization: Bearer <ключ>.",
+        "The API token is missing: send the header Authorization: Bearer <token>.",
+    ),
+    "token.invalid": (
+        "API ключът е невалиден, изтекъл или оттеглен.",
+        "The API token is not valid, has expired or was revoked.",
+    ),
+    "token.not-found": ("Няма такъв API ключ.", "There is no such API token."),
+    # Forms
+    "form.required": ("Полето е задължително.", "This field is required."),
+    "form.invalid": ("Стойността не е допустима.", "The value is not valid."),
+    "form.choice": ("Изберете една от възможните стойности.", "Choose one of the offered values."),
+    "form.email": ("Въведете адрес на електронна поща.", "Enter an e-mail address."),
+    "form.date": ("Въведете дата във вида гггг-мм-дд.", "Enter a date as yyyy-mm-dd."),
+    "form.too-long": ("Текстът е твърде дълъг.", "The text is too long."),
+    "form.slug": (
+        "Само малки латински букви, цифри и тирета (напр. byudzhet-2026).",
+        "Lowercase Latin letters, digits and hyphens only (e.g. budget-2026).",
+    ),
+    "form.reason": (
+        "Опишете причината с поне 10 знака.", "Describe the reason in at least 10 characters.",
+    ),
+    "form.unknown-field": ("Непознато поле.", "Unknown field."),
+    "form.period": (
+        "Краят на периода е преди началото му.", "The end of the period is before its start.",
+    ),
+    "form.primary-key": (
+        "Първичният ключ трябва да е от колоните на таблицата.",
+        "The primary key must be made of the table's columns.",
+    ),
+    "form.invalid-input": ("Данните във формуляра имат грешки.", "The form has errors."),
+    # Uploads and releases
+    "upload.missing-file": ("Изберете файл за качване.", "Choose a file to upload."),
+    "upload.not-found": ("Няма такова качване.", "There is no such upload."),
+    "upload.not-ready": (
+        "Качването още не е проверено или не е валидно.",
+        "The upload has not been checked yet or is not valid.",
+    ),
+    "upload.failed": (
+        "Файлът не може да бъде обработен: {detail}", "The file could not be processed: {detail}",
+    ),
+    "upload.interrupted": (
+        "Обработката беше прекъсната; качете файла отново.",
+        "Processing was interrupted; upload the file again.",
+    ),
+    "release.already-withdrawn": (
+        "Версия {version} на „{slug}“ вече е оттеглена.",
+        "Release {version} of '{slug}' is already withdrawn.",
+    ),
+}
+
+# Plain-words summary of a report: one sentence per kind of error and column.
+SUMMARY_MESSAGES: dict[str, tuple[str, str]] = {
+    "summary.type-error.date": (
+        "{count} реда имат в колона „{field}“ стойност, която не е дата.",
+        "{count} rows have a value in column '{field}' that is not a date.",
+    ),
+    "summary.type-error.integer": (
+        "{count} реда имат в колона „{field}“ стойност, която не е цяло число.",
+        "{count} rows have a value in column '{field}' that is not a whole number.",
+    ),
+    "summary.type-error.number": (
+        "{count} реда имат в колона „{field}“ стойност, която не е число.",
+        "{count} rows have a value in column '{field}' that is not a number.",
+    ),
+    "summary.type-error": (
+        "{count} реда имат в колона „{field}“ стойност от неочакван вид.",
+        "{count} rows have a value of the wrong kind in column '{field}'.",
+    ),
+    "summary.constraint-error": (
+        "{count} реда имат в колона „{field}“ стойност извън допустимото.",
+        "{count} rows have a value out of bounds in column '{field}'.",
+    ),
+    "summary.required": (
+        "{count} реда нямат стойност в задължителната колона „{field}“.",
+        "{count} rows have no value in the required column '{field}'.",
+    ),
+    "summary.unique": (
+        "{count} реда повтарят стойност в колона „{field}“, която трябва да е уникална.",
+        "{count} rows repeat a value in column '{field}', which must be unique.",
+    ),
+    "summary.row": (
+        "{count} реда имат проблем от вида „{code}“.", "{count} rows have a problem of kind '{code}'.",
+    ),
+    "summary.file": ("Проблем с файла: {message}", "A problem with the file: {message}"),
+}
