@@ -75,6 +75,10 @@ def no_store(response):  # type: ignore[no-untyped-def]
     return response
 
 
+bp.before_request(guard_workspace)
+bp.after_request(no_store)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
     target = safe_next(request.values.get("next"))
@@ -148,6 +152,4 @@ def init_app(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=8 * 3600,
     )
     csrf.init_app(app)
-    bp.before_request(guard_workspace)
-    bp.after_request(no_store)
     app.register_blueprint(bp)

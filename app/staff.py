@@ -16,6 +16,8 @@ from metadata.vocab import FREQUENCIES, LICENCES, THEMES
 from publishers.registry import get_publisher, get_publisher_by_id, list_publishers
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+bp.before_request(guard_workspace)
+bp.after_request(no_store)
 
 
 def portal():  # type: ignore[no-untyped-def]
@@ -123,7 +125,5 @@ def init_app(app: Flask) -> None:
 
     staff_i18n.init_app(app)
     auth.init_app(app)
-    bp.before_request(guard_workspace)
-    bp.after_request(no_store)
     app.register_blueprint(bp)
     staff_admin.init_public(app)

@@ -8,6 +8,7 @@ from datasets.report import Problem, Report
 from metadata.messages import Text, text
 
 _TYPED = {"date", "integer", "number"}
+_SHAPE = {"missing-cell", "extra-cell", "blank-row"}  # about the row, whichever column
 
 
 def _titles(schema: dict[str, Any] | None) -> dict[str, tuple[str, str, str]]:
@@ -29,6 +30,8 @@ def _key(problem: Problem, types: dict[str, tuple[str, str, str]]) -> str:
         return f"summary.{code}"
     if code in ("unique-error", "primary-key"):
         return "summary.unique"
+    if code in _SHAPE:
+        return f"summary.{code}"
     return "summary.row" if problem.row else "summary.file"
 
 
@@ -37,8 +40,13 @@ def summarize(report: Report, schema: dict[str, Any] | None) -> list[tuple[int, 
     titles = _titles(schema)
     groups: Counter[tuple[str, str | None, str]] = Counter()
     examples: dict[tuple[str, str | None, str], Problem] = {}
+    seen_rows: set[tuple[tuple[str, str | None, str], int | None]] = set()
     for problem in report.errors:
-        key = (_key(problem, titles), problem.field, problem.code)
+        field = None if problem.code in _SHAPE else problem.field
+        key = (_key(problem, titles), field, problem.code)
+        if problem.code in _SHAPE and (key, problem.row) in seen_rows:
+            continue  # one row missing three cells is one row
+        seen_rows.add((key, problem.row))
         groups[key] += 1
         examples.setdefault(key, problem)
     lines = []

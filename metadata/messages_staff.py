@@ -89,35 +89,43 @@ STAFF_MESSAGES: dict[str, tuple[str, str]] = {
 # Plain-words summary of a report: one sentence per kind of error and column.
 SUMMARY_MESSAGES: dict[str, tuple[str, str]] = {
     "summary.type-error.date": (
-        "{count} реда имат в колона „{field}“ стойност, която не е дата.",
-        "{count} rows have a value in column '{field}' that is not a date.",
+        "Редове, в които „{field}“ не е дата: {count}", "Rows where '{field}' is not a date: {count}",
     ),
     "summary.type-error.integer": (
-        "{count} реда имат в колона „{field}“ стойност, която не е цяло число.",
-        "{count} rows have a value in column '{field}' that is not a whole number.",
+        "Редове, в които „{field}“ не е цяло число: {count}",
+        "Rows where '{field}' is not a whole number: {count}",
     ),
     "summary.type-error.number": (
-        "{count} реда имат в колона „{field}“ стойност, която не е число.",
-        "{count} rows have a value in column '{field}' that is not a number.",
+        "Редове, в които „{field}“ не е число: {count}",
+        "Rows where '{field}' is not a number: {count}",
     ),
     "summary.type-error": (
-        "{count} реда имат в колона „{field}“ стойност от неочакван вид.",
-        "{count} rows have a value of the wrong kind in column '{field}'.",
+        "Редове, в които „{field}“ е от неочакван вид: {count}",
+        "Rows where '{field}' holds a value of the wrong kind: {count}",
     ),
     "summary.constraint-error": (
-        "{count} реда имат в колона „{field}“ стойност извън допустимото.",
-        "{count} rows have a value out of bounds in column '{field}'.",
+        "Редове, в които „{field}“ е извън допустимото: {count}",
+        "Rows where '{field}' is out of bounds: {count}",
     ),
     "summary.required": (
-        "{count} реда нямат стойност в задължителната колона „{field}“.",
-        "{count} rows have no value in the required column '{field}'.",
+        "Редове без стойност в задължителната колона „{field}“: {count}",
+        "Rows with no value in the required column '{field}': {count}",
     ),
     "summary.unique": (
-        "{count} реда повтарят стойност в колона „{field}“, която трябва да е уникална.",
-        "{count} rows repeat a value in column '{field}', which must be unique.",
+        "Редове, които повтарят стойност в „{field}“, а тя трябва да е уникална: {count}",
+        "Rows that repeat a value in '{field}', which must be unique: {count}",
     ),
+    "summary.missing-cell": (
+        "Редове с по-малко клетки от заглавния ред: {count}",
+        "Rows with fewer cells than the header: {count}",
+    ),
+    "summary.extra-cell": (
+        "Редове с повече клетки от заглавния ред: {count}",
+        "Rows with more cells than the header: {count}",
+    ),
+    "summary.blank-row": ("Празни редове: {count}", "Empty rows: {count}"),
     "summary.row": (
-        "{count} реда имат проблем от вида „{code}“.", "{count} rows have a problem of kind '{code}'.",
+        "Редове с проблем от вида „{code}“: {count}", "Rows with a problem of kind '{code}': {count}",
     ),
     "summary.file": ("Проблем с файла: {message}", "A problem with the file: {message}"),
 }
