@@ -6,6 +6,8 @@ they share (the configured site, conditional responses) and registers them.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from typing import Callable
 
@@ -49,16 +51,40 @@ def etag_for(*parts: object) -> str:
     """Return a strong ETag over the catalog generation, the URL and the language."""
     from datasets.catalog import generation
 
-    key = "|".join(str(p) for p in (generation(engine()), site().base_url, request.path,
+    from app import portal_of
+
+    instance = portal_of(current_app).instance.catalog_url  # several instances may share a process
+    key = "|".join(str(p) for p in (instance, generation(engine()), site().base_url, request.path,
                                      request.args.get("page", "1"), feed_lang(), *parts))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
+_BODIES: OrderedDict[str, bytes] = OrderedDict()  # ETag -> body: a new generation means a new ETag
+_BODIES_KEPT = 64
+
+
+_BODIES_LOCK = threading.Lock()
+
+
+def _body(etag: str, build: Callable[[], bytes]) -> bytes:
+    with _BODIES_LOCK:
+        body = _BODIES.get(etag)
+        if body is not None:
+            _BODIES.move_to_end(etag)
+            return body
+    body = build()
+    with _BODIES_LOCK:
+        _BODIES[etag] = body
+        while len(_BODIES) > _BODIES_KEPT:
+            _BODIES.popitem(last=False)
+    return body
+
+
 def conditional(media_type: str, build: Callable[[], bytes], *, etag: str,
                 last_modified: datetime | None, max_age: int = 60) -> Response:
-    """Answer 304 when the client's copy is current; otherwise build the body."""
+    """Answer 304 when the client's copy is current; otherwise the (cached) body."""
     fresh = not is_resource_modified(request.environ, etag=etag, last_modified=last_modified)
-    response = Response(status=304) if fresh else Response(build(), mimetype=media_type)
+    response = Response(status=304) if fresh else Response(_body(etag, build), mimetype=media_type)
     response.set_etag(etag)
     if last_modified is not None:
         response.last_modified = last_modified

@@ -1,4 +1,4 @@
-"""A real uvicorn server on a free 127.0.0.1 port over the demo content, once per module."""
+"""A real uvicorn server on a free 127.0.0.1 port over the demo content, once per test session."""
 from __future__ import annotations
 
 import os
@@ -24,7 +24,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An instance seeded with the demo content (read only)."""
     root = tmp_path_factory.mktemp("interop") / "instance"
@@ -34,7 +34,7 @@ def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(demo_root: Path) -> Iterator[str]:
     """The portal served by uvicorn with OTKRITO_BASE_URL = its own address; yields that URL."""
     port = _free_port()
