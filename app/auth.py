@@ -1,6 +1,7 @@
 """Staff sign-in: server-side sessions in a signed cookie, CSRF on every form, safe redirects."""
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -149,7 +150,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SECURE=base_url.startswith("https://"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
     )
     csrf.init_app(app)
     app.register_blueprint(bp)

@@ -64,11 +64,12 @@ def authenticate(engine: Engine, email: str, password: str, *, address: str,
     stored = password_hash_of(engine, canonical)
     matches = verify_password(stored or DUMMY_HASH, password[:4096])
     user = find_user(engine, canonical) if stored and matches else None
-    with engine.begin() as conn:
-        if user is None:
+    if user is None:
+        with engine.begin() as conn:
             conn.execute(login_failures.insert(), [{"key": account_key, "at": _now()},
                                                    {"key": address_key, "at": _now()}])
-            raise LoginFailed("staff.login-failed")
+        raise LoginFailed("staff.login-failed")
+    with engine.begin() as conn:
         conn.execute(login_failures.delete().where(login_failures.c.key == account_key))
         audit.record(conn, actor=user.email, action="user.login", target=user.email,
                      detail={"address": address[:45]})
