@@ -211,8 +211,24 @@ class SqlApp:
         if scope["path"] == PREFIX:
             await redirect(send, PREFIX + "/")
             return
+        if scope["path"].split(".")[0] in HIDDEN:
+            await not_found(send)
+            return
         await self.refresh()
         await self.asgi(scope, receive, send)
+
+
+# Datasette's introspection pages that show where release files live on the server.
+HIDDEN = {PREFIX + "/-/databases", PREFIX + "/-/threads"}
+
+
+async def not_found(send: Send) -> None:
+    """Answer 404 with a short bilingual text."""
+    body = "Няма такава страница. / Not found.".encode("utf-8")
+    await send({"type": "http.response.start", "status": 404,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 LEADING = re.compile(r"^[/\\]+")

@@ -234,3 +234,10 @@ def test_errors_print_no_traceback(portal: Portal, budget: str,
     fetch(app, "/sql/nothing-here", "/sql/budget.json?sql=select+nonsense+from+nowhere")
     captured = capfd.readouterr()
     assert "Traceback" not in captured.out + captured.err
+
+
+@pytest.mark.parametrize("path", ["/sql/-/databases", "/sql/-/databases.json", "/sql/-/threads.json"])
+def test_pages_that_reveal_server_paths_are_not_served(portal: Portal, budget: str, path: str) -> None:
+    response = get(make_sql_app(portal), path)
+    assert response.status_code == 404
+    assert str(portal.instance.root) not in response.text
