@@ -74,7 +74,7 @@ class DatasetSchema(Schema):
     profile = fields.String(allow_none=True, error_messages=_ERRORS,
                             validate=validate.OneOf(list(PROFILES), error="form.choice"))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _period(self, data: dict[str, Any], **_: Any) -> None:
         start, end = data.get("temporal_start"), data.get("temporal_end")
         if start and end and end < start:
