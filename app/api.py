@@ -147,8 +147,8 @@ def release_upload(slug: str):  # type: ignore[no-untyped-def]
     if sent is None or not sent.filename:
         raise InvalidInput("upload.missing-file")
     form = ReleaseUploadSchema().load(request.form)
-    options = load_upload_options({k: request.form.get(k) for k in
-                                   ("encoding", "delimiter", "sheet", "notes")})
+    options = load_upload_options({k: request.form[k] for k in
+                                   ("encoding", "delimiter", "sheet", "notes") if k in request.form})
     notes = options.pop("notes")
     p = _portal()
     job = uploads.store_upload(p.instance, p.engine, sent.stream, dataset=dataset.slug,
