@@ -12,6 +12,7 @@ import threading
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
@@ -66,6 +67,9 @@ class Entry:
                 "licence": (d.licence,), "format": self.formats,
                 "frequency": (d.frequency,)}[facet]
 
+    def all_facet_values(self) -> dict[str, frozenset[str]]:
+        return {facet: frozenset(self.facet_values(facet)) for facet in FACETS}
+
 
 @dataclass(frozen=True)
 class Query:
@@ -96,10 +100,14 @@ class Index:
     entries: list[Entry]
     postings: dict[str, dict[int, int]] = field(default_factory=dict)
     vocabulary: list[str] = field(default_factory=list)
+    values: list[dict[str, frozenset[str]]] = field(default_factory=list)
+    # A news spike asks the same few questions: keep recent answers for this catalog state.
+    answers: dict["Query", "Results"] = field(default_factory=dict)
 
     @classmethod
     def build(cls, entries: Sequence[Entry]) -> "Index":
         index = cls(list(entries))
+        index.values = [entry.all_facet_values() for entry in index.entries]
         for position, entry in enumerate(index.entries):
             for kind, text in _texts(entry):
                 weight = WEIGHTS[kind]
@@ -217,11 +225,22 @@ def _sort_key(entry: Entry, lang: str) -> str:
 
 def search(index: Index, query: Query) -> Results:
     """Return one page of the entries matching a query, with facet counts over all matches."""
+    found = index.answers.get(query)
+    if found is None:
+        found = _search(index, query)
+        if len(index.answers) >= 512:
+            index.answers.clear()
+        index.answers[query] = found
+    return found
+
+
+def _search(index: Index, query: Query) -> Results:
     scores = _scores(index, query.text)
     positions = range(len(index.entries)) if scores is None else list(scores)
-    matched = [index.entries[p] for p in positions
-               if all(value in index.entries[p].facet_values(facet) for facet, value in query.filters)]
-    facets = {facet: Counter(v for e in matched for v in e.facet_values(facet)) for facet in FACETS}
+    values = index.values
+    kept = [p for p in positions if all(value in values[p][facet] for facet, value in query.filters)]
+    facets = {facet: Counter(chain.from_iterable(values[p][facet] for p in kept)) for facet in FACETS}
+    matched = [index.entries[p] for p in kept]
     if query.sort == "title":
         matched.sort(key=lambda e: _sort_key(e, query.lang))
     elif query.sort == "newest" or scores is None:
