@@ -14,6 +14,7 @@ import requests
 from frictionless import Dialect, FrictionlessException, Schema, formats, system
 from frictionless.resources import TableResource
 
+from datasets.check import Checked, Checker, supports
 from datasets.report import Problem, Report, ReportBuilder
 from metadata.errors import InvalidInput
 from metadata.messages import MESSAGES, Text, text
@@ -48,12 +49,56 @@ def validate_csv(
         for problem in duplicates:
             builder.add(problem)
         return builder.build(row_count=_count_rows(path))
+    fast = _run_checker(path, frictionless_schema, limit, row_numbers)
+    if fast is not None:
+        return checked_report(fast, schema, limit=limit)
     errors, labels, rows, stopped = _run_frictionless(path, frictionless_schema, limit)
     context = _Context(schema, labels, row_numbers)
     for error in errors:
         builder.add(to_problem(error, context))
     # frictionless stops reading at the error limit, so its row count is partial then.
     return builder.build(row_count=_count_rows(path) if stopped else rows)
+
+
+def checked_report(checked: Checked, schema: Mapping[str, Any], *, limit: int) -> Report:
+    """Turn what the streaming checker found into a Report (rows already in upload numbers)."""
+    builder = ReportBuilder(limit=limit)
+    context = _Context(schema, [f.get("name") for f in schema.get("fields", [])], None)
+    for error in checked.errors:
+        builder.add(to_problem(error, context))
+    return Report(tuple(builder.problems), checked.row_count,
+                  checked.error_count > len(builder.problems), checked.error_count)
+
+
+def checker_for(schema: Mapping[str, Any], labels: Sequence[str], *,
+                limit: int = 1000) -> Checker | None:
+    """Return a streaming checker for a file with these labels, or None: frictionless must."""
+    check_schema(schema)
+    frictionless_schema = _to_frictionless(schema)
+    return Checker(frictionless_schema, limit=limit) if supports(frictionless_schema, labels) \
+        else None
+
+
+def _run_checker(path: Path, schema: Schema, limit: int,
+                 row_numbers: Sequence[int] | None) -> Checked | None:
+    """Check the file with the streaming checker; None when frictionless has to do it."""
+    try:
+        with open(path, encoding="utf-8", newline="") as file:
+            reader = csv.reader(file)
+            if not supports(schema, next(reader, [])):
+                return None
+            checker = Checker(schema, limit=limit)
+            try:
+                for index, cells in enumerate(reader):
+                    source = None
+                    if row_numbers is not None:
+                        source = row_numbers[index] if index < len(row_numbers) else None
+                    checker.row(cells, source)
+                return checker.finish()
+            finally:
+                checker.close()
+    except (UnicodeDecodeError, csv.Error):  # frictionless reports what is wrong with the file
+        return None
 
 
 def error_types() -> list[str]:

@@ -380,3 +380,92 @@ def test_problems_match_the_frictionless_cli(tmp_path, profile):
     ours = [(p.row, p.field, p.code) for p in report.problems]
     assert ours == cli_triples(tmp_path, profile)
     assert len(ours) >= 4
+
+
+# The streaming checker against the frictionless CLI, on a corpus of broken files ----------------
+
+CORPUS_SCHEMA = {
+    "fields": [
+        {"name": "id", "type": "integer", "constraints": {"required": True, "minimum": 1}},
+        {"name": "code", "type": "string",
+         "constraints": {"pattern": "[A-Z]{2}-[0-9]{2}", "unique": True}},
+        {"name": "name", "type": "string", "constraints": {"minLength": 2, "maxLength": 5}},
+        {"name": "kind", "type": "string", "constraints": {"enum": ["a", "b"]}},
+        {"name": "amount", "type": "number",
+         "constraints": {"minimum": 0, "maximum": 100}},
+        {"name": "count", "type": "integer", "constraints": {"maximum": 10, "enum": [1, 2, 30]}},
+        {"name": "day", "type": "date",
+         "constraints": {"minimum": "2020-01-01", "maximum": "2030-12-31"}},
+        {"name": "flag", "type": "boolean", "constraints": {"enum": [True]}},
+        {"name": "year", "type": "year", "constraints": {"minimum": 2000}},
+        {"name": "at", "type": "datetime"},
+        {"name": "url", "type": "string", "format": "uri"},
+    ],
+    "primaryKey": ["id"],
+}
+GOOD = ["1", "AB-01", "Иван", "a", "5.5", "2", "2026-03-26", "true", "2026",
+        "2026-03-26T10:30:00", "https://a.bg/x"]
+
+
+def _rows(*changes: dict[int, str] | list[str]) -> list[list[str]]:
+    header = [f["name"] for f in CORPUS_SCHEMA["fields"]]
+    rows = [header]
+    for number, change in enumerate(changes, start=1):
+        if isinstance(change, list):
+            rows.append(change)
+            continue
+        row = list(GOOD)
+        row[0], row[1] = str(number), f"ZZ-{number:02d}"
+        for column, value in change.items():
+            row[column] = value
+        rows.append(row)
+    return rows
+
+
+CORPUS = {
+    "type-errors": _rows({0: "x"}, {4: "1,5"}, {5: "2.0"}, {6: "26.03.2026"}, {7: "да"},
+                         {8: "26"}, {9: "2026-03-26"}, {10: "not a uri"}, {6: "2026-02-30"},
+                         {4: "NaN"}, {0: " 7 "}, {6: "2026-3-5"}, {8: " 202"}),
+    "constraints": _rows({0: "0"}, {1: "ab-01"}, {1: "AB-01\n"}, {2: "И"}, {2: "Иванови"},
+                         {3: "c"}, {4: "-0.01"}, {4: "100.5"}, {5: "30"}, {5: "3"}, {6: "2019-12-31"},
+                         {6: "2031-01-01"}, {7: "false"}, {8: "1999"}),
+    "required": _rows({0: ""}, {0: "", 2: "x"}, {2: ""}),
+    "ragged": _rows({}, ["3", "ZZ-03"], ["4", "ZZ-04", "Иван", "a", "5", "2", "2026-01-01",
+                                          "true", "2026", "", "", "extra", "more"], ["5"]),
+    "blank-rows": _rows({}, [], [""] * 11, {}, ["", ""]),
+    "duplicate-keys": _rows({}, {}, {0: "1"}, {0: "2"}, {0: "01"}, {0: "1", 1: "ZZ-02"}),
+    "unique": _rows({}, {1: "ZZ-01"}, {1: "ZZ-01"}, {1: ""}, {1: ""}, {1: "ZZ-02", 0: "x"}),
+    "everything": _rows({0: "x", 1: "bad", 2: "", 3: "z"}, {0: "1"}, [], ["1"],
+                        {0: "2", 4: "-1", 5: "99", 6: "", 7: "", 8: ""}),
+}
+
+
+def cli_errors(tmp_path: Path, name: str, schema: dict) -> list[tuple[int | None, str | None, str]]:
+    (tmp_path / "schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    result = subprocess.run(
+        [str(FRICTIONLESS), "validate", "--json", "--schema", "schema.json", f"{name}.csv"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    errors = json.loads(result.stdout)["tasks"][0]["errors"]
+    return [(e.get("rowNumber"), e.get("fieldName") or None, e["type"]) for e in errors]
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_streaming_checker_lists_the_errors_the_frictionless_cli_lists(tmp_path, monkeypatch,
+                                                                       name):
+    path = write_csv(tmp_path / f"{name}.csv", CORPUS[name])
+
+    def no_frictionless(*args, **kwargs):
+        raise AssertionError("the streaming checker should have checked this file")
+
+    monkeypatch.setattr(validate_module, "_run_frictionless", no_frictionless)
+    report = validate_csv(path, CORPUS_SCHEMA)
+    ours = [(p.row, p.field, p.code) for p in report.problems]
+    assert ours == cli_errors(tmp_path, name, CORPUS_SCHEMA)
+    assert len(ours) >= 3 and report.error_count == len(ours)
+    assert report.row_count == len(CORPUS[name]) - 1
+
+
+def test_streaming_checker_stops_listing_at_the_limit_but_counts(tmp_path):
+    rows = _rows(*[{0: "x"} for _ in range(50)])
+    report = validate_csv(write_csv(tmp_path / "l.csv", rows), CORPUS_SCHEMA, limit=10)
+    assert (len(report.problems), report.truncated, report.error_count) == (10, True, 100)

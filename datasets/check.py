@@ -1,0 +1,279 @@
+"""Check rows against a Table Schema in one streaming pass, as frictionless would, but fast.
+
+Frictionless stays the definition of validity. Each field gets a fast reader that accepts only
+cells it can prove valid (type and every constraint, by the same rules frictionless applies);
+any other cell, and any ragged or blank row, goes through frictionless's own `Row`, so every
+reported error is frictionless's own error object in frictionless's order. Uniqueness and
+primary keys are checked afterwards in a temporary on-disk SQLite database (constant memory)
+rather than frictionless's dict of every key seen. Schemas this module cannot check exactly
+(foreign keys, a header that is not the field names, keys of types without an exact SQL
+equality) are left to frictionless: `Checker.supports` says so.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import operator
+import re
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from frictionless import Schema, errors
+from frictionless.table import Row, create_cell_handlers
+
+BATCH = 10_000
+_BAD = object()  # a fast reader's "not sure this cell is valid: ask frictionless"
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_KEY_TYPES = frozenset({"integer", "year", "boolean", "string", "date"})
+_BOUNDS = {"minimum": operator.ge, "maximum": operator.le, "exclusiveMinimum": operator.gt,
+           "exclusiveMaximum": operator.lt}
+Reader = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a check found: the first `limit` errors in frictionless's order, and counts."""
+
+    errors: tuple[Any, ...]  # frictionless Error objects, row numbers in the upload's numbering
+    error_count: int
+    row_count: int
+
+
+def supports(schema: Schema, labels: Sequence[str]) -> bool:
+    """Tell whether this module checks `schema` exactly for a file with these header labels."""
+    names = [f.name for f in schema.fields]
+    if list(labels) != names or len(set(names)) != len(names) or schema.foreign_keys:
+        return False
+    keyed = set(schema.primary_key) | {f.name for f in schema.fields
+                                       if f.constraints.get("unique")}
+    return all(schema.get_field(name).type in _KEY_TYPES for name in keyed)
+
+
+class Checker:
+    """Check rows one by one; `row()` returns the row's typed values for SQLite."""
+
+    def __init__(self, schema: Schema, *, limit: int = 1000) -> None:
+        self.schema = schema
+        self.limit = limit
+        self.fields = list(schema.fields)
+        self.width = len(self.fields)
+        self.readers = [_fast_reader(f) for f in self.fields]
+        self.to_sql = [_sql_value(f) for f in self.fields]
+        self.handlers = create_cell_handlers(self.fields)
+        index = {f.name: i for i, f in enumerate(self.fields)}
+        self.unique = [index[f.name] for f in self.fields if f.constraints.get("unique")]
+        self.primary = [index[name] for name in schema.primary_key]
+        # frictionless reads the unique and key cells of a row first, so their errors come first
+        self.early = list(dict.fromkeys([self.fields[i].name for i in self.unique + self.primary]))
+        self.keys = [[i] for i in self.unique] + ([self.primary] if self.primary else [])
+        self.listed: list[tuple[int, int, Any]] = []
+        self.error_count = 0
+        self.row_count = 0
+        self._pending: list[list[tuple[Any, ...]]] = [[] for _ in self.keys]
+        self._db = sqlite3.connect("") if self.keys else None  # private, on disk, self-deleting
+        if self._db is not None:
+            self._db.execute("PRAGMA journal_mode=OFF")
+            self._db.execute("PRAGMA synchronous=OFF")
+            for k, columns in enumerate(self.keys):
+                names = ", ".join(f"v{c}, r{c}" for c in range(len(columns)))
+                self._db.execute(f"CREATE TABLE k{k} (row INTEGER, src INTEGER, {names})")
+
+    def row(self, cells: list[str], source: int | None = None) -> list[Any]:
+        """Check one data row (the next in the file); return its values for SQLite."""
+        self.row_count += 1
+        number = self.row_count + 1  # frictionless's row number: the header is row 1
+        source = number if source is None else source
+        values = [read(cell) for read, cell in zip(self.readers, cells)]
+        if len(cells) != self.width or _BAD in values or values.count(None) == self.width:
+            values = self._slow_row(cells, number, source)
+            cells = (cells + [""] * self.width)[: self.width]
+        typed = [sql(v, c) for sql, v, c in zip(self.to_sql, values, cells)]
+        if self.keys:
+            self._remember(values, cells, number, source)
+        return typed
+
+    def _slow_row(self, cells: list[str], number: int, source: int) -> list[Any]:
+        row = Row(cells, handlers=self.handlers, row_number=source)
+        for name in self.early:
+            row[name]  # noqa: B018 -- read in frictionless's order, errors and all
+        for error in row.errors:
+            self._add(number, 0, error)
+        return [row[f.name] for f in self.fields]
+
+    def _add(self, number: int, phase: int, error: Any) -> None:
+        self.error_count += 1
+        if len(self.listed) < self.limit:
+            self.listed.append((number, phase, error))
+
+    def _remember(self, values: list[Any], cells: list[str], number: int, source: int) -> None:
+        for k, columns in enumerate(self.keys):
+            key = [_key_value(values[c]) for c in columns]
+            if all(v is None for v in key):
+                if k == len(self.unique):  # the primary key: frictionless flags an empty one
+                    note = 'cells composing the primary keys are all "None"'
+                    self._add(number, 1 + k, errors.PrimaryKeyError(
+                        note=note, cells=_strings(cells), row_number=source))
+                continue
+            raws = [cells[c] if c < len(cells) else "" for c in columns]
+            pending = self._pending[k]
+            pending.append((number, source, *[x for pair in zip(key, raws) for x in pair]))
+            if len(pending) >= BATCH:
+                self._flush(k)
+
+    def _flush(self, k: int) -> None:
+        assert self._db is not None
+        pending = self._pending[k]
+        if pending:
+            marks = ", ".join("?" * len(pending[0]))
+            self._db.executemany(f"INSERT INTO k{k} VALUES ({marks})", pending)
+            pending.clear()
+
+    def finish(self) -> Checked:
+        """Find repeated unique values and keys; return the errors in frictionless's order."""
+        if self._db is not None:
+            for k in range(len(self.keys)):
+                self._flush(k)
+            for k, columns in enumerate(self.keys):
+                self._repeats(k, columns)
+            self._db.close()
+            self._db = None
+        self.listed.sort(key=lambda item: (item[0], item[1]))
+        return Checked(tuple(e for _, _, e in self.listed[: self.limit]), self.error_count,
+                       self.row_count)
+
+    def _repeats(self, k: int, columns: list[int]) -> None:
+        assert self._db is not None
+        values = ", ".join(f"v{c}" for c in range(len(columns)))
+        raws = ", ".join(f"r{c}" for c in range(len(columns)))
+        query = (f"SELECT row, src, prev, {raws} FROM (SELECT row, src, {raws}, LAG(src) OVER "
+                 f"(PARTITION BY {values} ORDER BY row) AS prev FROM k{k}) "
+                 "WHERE prev IS NOT NULL ORDER BY row")
+        primary = k == len(self.unique)
+        for number, source, previous, *raw in self._db.execute(query):
+            note = f"the same as in the row at position {previous}"
+            cells = [""] * self.width
+            for c, text in zip(columns, raw):
+                cells[c] = text
+            if primary:
+                error = errors.PrimaryKeyError(note=note, cells=cells, row_number=source)
+            else:
+                field = self.fields[columns[0]]
+                error = errors.UniqueError(note=note, cells=cells, row_number=source,
+                                           cell=raw[0], field_name=field.name,
+                                           field_number=columns[0] + 1)
+            self._add(number, 1 + k, error)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _strings(cells: list[Any]) -> list[str]:
+    return ["" if c is None else str(c) for c in cells]
+
+
+def _key_value(value: Any) -> Any:
+    """The SQLite value whose equality is frictionless's equality of typed cells."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# fast readers ----------------------------------------------------------------------------------
+
+def _missing(field: Any) -> frozenset[str]:
+    if field.has_defined("missing_values") or not field.schema:
+        return frozenset(field.missing_values)
+    return frozenset(field.schema.missing_values)
+
+
+def _constraint_test(field: Any) -> Callable[[Any], bool] | None:
+    """All of the field's non-required constraints as one predicate on a typed value."""
+    reader = field.create_value_reader()
+    tests: list[Callable[[Any], bool]] = []
+    for name in field.supported_constraints:
+        constraint = field.constraints.get(name)
+        if constraint is None or name == "required":
+            continue
+        if name in _BOUNDS:
+            bound, op = reader(constraint), _BOUNDS[name]
+            tests.append(lambda v, b=bound, op=op: v == v and bool(op(v, b)))
+        elif name == "pattern":
+            match = re.compile(f"^{constraint}$").match
+            tests.append(lambda v, m=match: m(v) is not None)
+        elif name == "enum":
+            allowed = [reader(item) for item in constraint]
+            tests.append(lambda v, a=allowed: v in a)
+        elif name == "minLength":
+            tests.append(lambda v, n=constraint: len(v) >= n)
+        elif name == "maxLength":
+            tests.append(lambda v, n=constraint: len(v) <= n)
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    return lambda v: all(t(v) for t in tests)
+
+
+def _parse(field: Any) -> Callable[[str], Any]:
+    """Return a parser for canonical cells that raises or returns _BAD when unsure."""
+    kind, defined = field.type, set(field.list_defined())
+    if kind == "string" and field.format == "default":
+        return lambda cell: cell
+    if kind == "integer" and "bare_number" not in defined:
+        return lambda cell: int(cell.strip())
+    if kind == "number" and not defined & {"bare_number", "decimal_char", "group_char",
+                                           "float_number"}:
+        return lambda cell: Decimal(cell.strip())
+    if kind == "date" and field.format == "default":
+        return lambda cell: dt.date.fromisoformat(cell) if _ISO_DATE.fullmatch(cell) else _BAD
+    if kind in ("boolean", "year"):
+        reader = field.create_value_reader()
+        return lambda cell: _BAD if (value := reader(cell)) is None else value
+    slow = field.create_value_reader()  # any other type or format: frictionless's own reader
+    return lambda cell: _BAD if (value := slow(cell)) is None else value
+
+
+def _fast_reader(field: Any) -> Reader:
+    """Return cell -> typed value, or _BAD unless the cell is surely valid."""
+    missing = _missing(field)
+    empty = _BAD if field.constraints.get("required") else None
+    parse, test = _parse(field), _constraint_test(field)
+
+    def read(cell: str) -> Any:
+        if cell in missing:
+            return empty
+        try:
+            value = parse(cell)
+            if test is not None and value is not _BAD and not test(value):
+                return _BAD
+        except (ValueError, ArithmeticError, TypeError):
+            return _BAD
+        return value
+
+    return read
+
+
+def _sql_value(field: Any) -> Callable[[Any, str], Any]:
+    """Turn a typed cell into what the release database stores (as before: numbers as REAL)."""
+    if field.type in ("integer", "year", "string"):
+        return lambda value, cell: value
+    if field.type == "number":
+        return lambda value, cell: None if value is None else _float(value)
+    if field.type == "boolean":
+        return lambda value, cell: None if value is None else int(value)
+    if field.type == "date":
+        return lambda value, cell: None if value is None else value.isoformat()
+    return lambda value, cell: None if value is None else cell  # the CSV text, as before
+
+
+def _float(value: Any) -> Any:
+    try:
+        return float(value)
+    except (ValueError, TypeError):
+        return str(value)
