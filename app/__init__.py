@@ -24,10 +24,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OTKRITO=settings,
     )
     app.extensions["otkrito"] = portal
-    from app import api, errors, interop, public, staff
+    from app import api, errors, interop, participation, public, staff
 
     # Each subsystem wires itself; order matters only in that errors come first.
-    for subsystem in (errors, public, interop, staff, api):
+    for subsystem in (errors, public, interop, staff, api, participation):
         subsystem.init_app(app)
     return app
 
