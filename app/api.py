@@ -157,7 +157,9 @@ def release_upload(slug: str):  # type: ignore[no-untyped-def]
     # The same steps as the workspace, so a file gets the same report either way.
     checked = uploads.check_job(p.instance, p.engine, job.id, actor=g.api_actor)
     if checked.state == "failed":
-        raise InvalidInput("upload.failed", detail=(checked.error or {}).get("en", ""))
+        error = checked.error or {}
+        bg, en = (text("upload.failed", detail=error.get(lang, "")) for lang in ("bg", "en"))
+        return problem(400, Text(bg.bg, en.en), message_id="upload.failed")
     if form["check"]:
         return jsonify(report=checked.report)
     if not checked.valid:

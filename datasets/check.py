@@ -60,7 +60,8 @@ class Checker:
         self.fields = list(schema.fields)
         self.width = len(self.fields)
         self.readers = [_fast_reader(f) for f in self.fields]
-        self.to_sql = [_sql_value(f) for f in self.fields]
+        self.to_sql = [(i, _sql_value(f)) for i, f in enumerate(self.fields)
+                       if f.type not in ("integer", "year", "string")]
         self.handlers = create_cell_handlers(self.fields)
         index = {f.name: i for i, f in enumerate(self.fields)}
         self.unique = [index[f.name] for f in self.fields if f.constraints.get("unique")]
@@ -89,10 +90,11 @@ class Checker:
         if len(cells) != self.width or _BAD in values or values.count(None) == self.width:
             values = self._slow_row(cells, number, source)
             cells = (cells + [""] * self.width)[: self.width]
-        typed = [sql(v, c) for sql, v, c in zip(self.to_sql, values, cells)]
         if self.keys:
             self._remember(values, cells, number, source)
-        return typed
+        for i, sql in self.to_sql:  # the typed values are not needed any more: reuse the list
+            values[i] = sql(values[i], cells[i])
+        return values
 
     def _slow_row(self, cells: list[str], number: int, source: int) -> list[Any]:
         row = Row(cells, handlers=self.handlers, row_number=source)
@@ -109,6 +111,14 @@ class Checker:
 
     def _remember(self, values: list[Any], cells: list[str], number: int, source: int) -> None:
         for k, columns in enumerate(self.keys):
+            if len(columns) == 1:
+                value = values[columns[0]]
+                if value.__class__ is int or value.__class__ is str:  # the usual key
+                    pending = self._pending[k]
+                    pending.append((number, source, value, cells[columns[0]]))
+                    if len(pending) >= BATCH:
+                        self._flush(k)
+                    continue
             key = [_key_value(values[c]) for c in columns]
             if all(v is None for v in key):
                 if k == len(self.unique):  # the primary key: frictionless flags an empty one
@@ -215,9 +225,10 @@ def _constraint_test(field: Any) -> Callable[[Any], bool] | None:
             tests.append(lambda v, n=constraint: len(v) <= n)
     if not tests:
         return None
-    if len(tests) == 1:
-        return tests[0]
-    return lambda v: all(t(v) for t in tests)
+    test = tests[0]
+    for other in tests[1:]:
+        test = (lambda first, second: lambda v: first(v) and second(v))(test, other)
+    return test
 
 
 def _parse(field: Any) -> Callable[[str], Any]:
@@ -229,7 +240,7 @@ def _parse(field: Any) -> Callable[[str], Any]:
         return lambda cell: int(cell.strip())
     if kind == "number" and not defined & {"bare_number", "decimal_char", "group_char",
                                            "float_number"}:
-        return lambda cell: Decimal(cell.strip())
+        return _float if _constraint_test(field) is None else lambda cell: Decimal(cell.strip())
     if kind == "date" and field.format == "default":
         return lambda cell: dt.date.fromisoformat(cell) if _ISO_DATE.fullmatch(cell) else _BAD
     if kind in ("boolean", "year"):
@@ -244,6 +255,29 @@ def _fast_reader(field: Any) -> Reader:
     missing = _missing(field)
     empty = _BAD if field.constraints.get("required") else None
     parse, test = _parse(field), _constraint_test(field)
+    if field.type == "string" and field.format == "default" and test is None:
+        return lambda cell: empty if cell in missing else cell  # the commonest column
+    if field.type == "integer" and parse is not None and "bare_number" not in field.list_defined():
+        def read_integer(cell: str) -> Any:
+            if cell in missing:
+                return empty
+            try:
+                value = int(cell.strip())
+            except ValueError:
+                return _BAD
+            return value if test is None or test(value) else _BAD
+        return read_integer
+    if parse is _float and test is None:
+        # float() accepts no ASCII number Decimal() rejects; without bounds or enum to
+        # compare, it decides validity the same way, and it is what SQLite stores.
+        def read_number(cell: str) -> Any:
+            if cell in missing:
+                return empty
+            try:
+                return float(cell) if cell.isascii() else _BAD
+            except ValueError:
+                return _BAD
+        return read_number
 
     def read(cell: str) -> Any:
         if cell in missing:
@@ -273,6 +307,8 @@ def _sql_value(field: Any) -> Callable[[Any, str], Any]:
 
 
 def _float(value: Any) -> Any:
+    if value.__class__ is float:
+        return value
     try:
         return float(value)
     except (ValueError, TypeError):

@@ -16,6 +16,8 @@ import sqlite_utils
 
 SQL_TYPES = {"integer": int, "number": float, "boolean": int, "year": int}
 BATCH = 10_000
+BUILD_CACHE_KB = 64 * 1024  # page cache while building: bounded, whatever the rows
+ANALYSIS_LIMIT = 1000  # rows ANALYZE samples per index: enough for the planner, not O(rows)
 # unicode61 folds case for all of Unicode, so "бюджет" finds "БЮДЖЕТ" too.
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
@@ -60,35 +62,69 @@ def _text_columns(fields: list[dict[str, Any]]) -> list[str]:
 def build_database(csv_path: Path, db_path: Path, *, table: str, schema: dict[str, Any],
                    on_progress: Callable[[int], None] | None = None) -> int:
     """Create db_path with one typed, indexed, full-text-searchable table; return its row count."""
-    fields = schema["fields"]
-    primary_key = list(schema.get("primaryKey") or [])
-    if isinstance(schema.get("primaryKey"), str):
-        primary_key = [schema["primaryKey"]]
+    db = create_database(db_path, table=table, schema=schema)
+    rows = _typed_rows(csv_path, schema["fields"])
+    count = 0
+    with db.conn:
+        while batch := list(islice(rows, BATCH)):
+            insert_rows(db, table, batch)
+            count += len(batch)
+            if on_progress:
+                on_progress(count)
+    finish_database(db, table=table, schema=schema)
+    return count
+
+
+def _primary_key(schema: dict[str, Any]) -> list[str]:
+    key = schema.get("primaryKey") or []
+    return [key] if isinstance(key, str) else list(key)
+
+
+def create_database(db_path: Path, *, table: str, schema: dict[str, Any]) -> sqlite_utils.Database:
+    """Create db_path with the schema's typed table, empty, and return it open for loading."""
+    primary_key = _primary_key(schema)
+    db = open_database(db_path)
+    columns = {f["name"]: SQL_TYPES.get(f.get("type", "string"), str) for f in schema["fields"]}
+    db[table].create(columns, pk=(primary_key[0] if len(primary_key) == 1 else tuple(primary_key))
+                     if primary_key else None)
+    return db
+
+
+def open_database(db_path: Path) -> sqlite_utils.Database:
+    """Open a database being built."""
     db = sqlite_utils.Database(db_path)
     # The file is built under tmp/ and fsynced before the rename, so no journal is needed.
     db.conn.execute("PRAGMA journal_mode=OFF")
     db.conn.execute("PRAGMA synchronous=OFF")
-    columns = {f["name"]: SQL_TYPES.get(f.get("type", "string"), str) for f in fields}
-    db[table].create(columns, pk=(primary_key[0] if len(primary_key) == 1 else tuple(primary_key))
-                     if primary_key else None)
-    placeholders = ", ".join("?" for _ in fields)
-    sql = f"INSERT INTO [{table}] VALUES ({placeholders})"
-    rows = _typed_rows(csv_path, fields)
-    count = 0
-    with db.conn:
-        while batch := list(islice(rows, BATCH)):
-            db.conn.executemany(sql, batch)
-            count += len(batch)
-            if on_progress:
-                on_progress(count)
-    for column in _facet_columns(fields, primary_key):
+    # Sorting a million keys for an index spills to temporary files with the default 2 MB.
+    db.conn.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KB}")
+    return db
+
+
+def insert_rows(db: sqlite_utils.Database, table: str, rows: list[list[Any]], *,
+                ignore_repeated_keys: bool = False) -> None:
+    """Insert one batch of typed rows (call inside a transaction).
+
+    `ignore_repeated_keys` is for loading while checking: a repeated key is then reported by
+    the checker, and the gate keeps that database from ever being published.
+    """
+    if rows:
+        verb = "INSERT OR IGNORE" if ignore_repeated_keys else "INSERT"
+        db.conn.executemany(f"{verb} INTO [{table}] VALUES ({', '.join('?' * len(rows[0]))})",
+                            rows)
+
+
+def finish_database(db: sqlite_utils.Database, *, table: str, schema: dict[str, Any]) -> None:
+    """Index the loaded table for filters and full-text search, analyze it and close it."""
+    fields = schema["fields"]
+    for column in _facet_columns(fields, _primary_key(schema)):
         db[table].create_index([column], find_unique_name=True)
     text_columns = _text_columns(fields)
     if text_columns:
         db[table].enable_fts(text_columns, fts_version="FTS5", tokenize=FTS_TOKENIZER)
+    db.conn.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
     db.conn.execute("ANALYZE")
     db.conn.close()
-    return count
 
 
 def check_database(db_path: Path) -> None:

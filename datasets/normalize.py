@@ -31,6 +31,11 @@ _DMY = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DAY_SUFFIX = re.compile(r"(\d)\s*г\.?(?:\s+|$)")  # "14.04.2026 г. 10:30"
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*ч\.?)?")
+# Values already in Table Schema form come back unchanged; checking for that first is several
+# times cheaper than the general path and is what nearly every cell of a machine export hits.
+_CANONICAL_INTEGER = re.compile(r"-?[0-9]+")
+_CANONICAL_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_ISO_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # a date or not, it stays as it is
 _BOOLEANS = {"да": "true", "не": "false", "yes": "true", "no": "false", "1": "true",
              "0": "false", "true": "true", "false": "false"}
 
@@ -46,8 +51,13 @@ class Normalized:
 
 
 def normalize(table: SourceTable, schema: dict[str, Any], out_path: Path, *,
-              on_progress: Callable[[int], None] | None = None) -> Normalized:
-    """Stream the table's rows into out_path as UTF-8 CSV in the schema's field order."""
+              on_progress: Callable[[int], None] | None = None,
+              on_row: Callable[[list[str], int], None] | None = None) -> Normalized:
+    """Stream the table's rows into out_path as UTF-8 CSV in the schema's field order.
+
+    With `on_row`, each written row is also passed on with its source record number, and
+    `row_numbers` stays empty: the caller has seen every number, and memory stays constant.
+    """
     fields: list[dict[str, Any]] = schema.get("fields", [])
     sources, problems = match_columns(table.header, fields, header_row=table.dialect.header_row)
     converters = [_converter(f.get("type", "string")) for f in fields]
@@ -56,15 +66,20 @@ def normalize(table: SourceTable, schema: dict[str, Any], out_path: Path, *,
     with Path(out_path).open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([f["name"] for f in fields])
+        count = 0
         for number, cells in table.rows():
-            writer.writerow(_map_row(cells, sources, converters, width))
-            row_numbers.append(number)
-            if on_progress and len(row_numbers) % PROGRESS_EVERY == 0:
-                on_progress(len(row_numbers))
+            row = _map_row(cells, sources, converters, width)
+            writer.writerow(row)
+            count += 1
+            if on_row is None:
+                row_numbers.append(number)
+            else:
+                on_row(row, number)
+            if on_progress and count % PROGRESS_EVERY == 0:
+                on_progress(count)
     if on_progress:
-        on_progress(len(row_numbers))
-    return Normalized(Path(out_path), len(row_numbers), row_numbers,
-                      tuple(problems) + tuple(table.notices))
+        on_progress(count)
+    return Normalized(Path(out_path), count, row_numbers, tuple(problems) + tuple(table.notices))
 
 
 def match_columns(header: list[str], fields: list[dict[str, Any]], *,
@@ -110,6 +125,8 @@ def _map_row(cells: list[str], sources: list[int | None],
     A short row is cut after the last field whose source cell exists (so the validator
     reports missing cells); a long row keeps its extra cells at the end (extra cells).
     """
+    if len(cells) == width and None not in sources:  # the usual row: every field has a column
+        return [convert(cells[source]) for source, convert in zip(sources, converters)]  # type: ignore[index]
     out: list[str] = []
     present = 0
     for source, convert in zip(sources, converters):
@@ -126,10 +143,13 @@ def _map_row(cells: list[str], sources: list[int | None],
 
 
 def _converter(field_type: str) -> Callable[[str], str]:
+    # Each first tries the canonical form, which the general path would return unchanged.
+    number, integer = _CANONICAL_NUMBER.fullmatch, _CANONICAL_INTEGER.fullmatch
     return {
-        "number": lambda v: normalize_number(v.strip()),
-        "integer": lambda v: normalize_number(v.strip(), integer=True),
-        "date": lambda v: normalize_date(v.strip()),
+        "number": lambda v: v if number(v) else normalize_number(v.strip()),
+        "integer": lambda v: v if integer(v) else normalize_number(v.strip(), integer=True),
+        "date": lambda v: v if len(v) == 10 and _ISO_SHAPE.fullmatch(v)
+        else normalize_date(v.strip()),
         "datetime": lambda v: normalize_datetime(v.strip()),
         "boolean": lambda v: normalize_boolean(v.strip()),
     }.get(field_type, str.strip)
@@ -137,6 +157,8 @@ def _converter(field_type: str) -> Callable[[str], str]:
 
 def normalize_number(value: str, *, integer: bool = False) -> str:
     """Return a number in Table Schema form ("1 234,56" -> "1234.56"); else value unchanged."""
+    if (_CANONICAL_INTEGER if integer else _CANONICAL_NUMBER).fullmatch(value):
+        return value
     s = _GROUP_SPACES.sub("", value.strip()).replace("\u2212", "-").lstrip("+")
     exponent = _EXPONENT.fullmatch(s)
     if exponent and not integer:
@@ -194,6 +216,12 @@ def _date_parts(value: str) -> dt.date | None:
 
 def normalize_date(value: str) -> str:
     """Return an ISO date ("14.04.2026 г." -> "2026-04-14"); else value unchanged."""
+    if len(value) == 10 and value.isascii() and _ISO_DATE.fullmatch(value):
+        try:
+            dt.date.fromisoformat(value)
+            return value
+        except ValueError:
+            return value  # not a date: the general path would leave it unchanged too
     date = _date_parts(value)
     return date.isoformat() if date else value
 

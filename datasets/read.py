@@ -320,7 +320,7 @@ def _cell(value: Any) -> str:
 # --- header, title rows, subtotal rows ---------------------------------------------------
 
 def _is_blank(cells: list[str]) -> bool:
-    return all(not c.strip() for c in cells)
+    return not any(map(str.strip, cells))
 
 
 def _filled(cells: list[str]) -> int:
@@ -377,7 +377,9 @@ def _data_rows(records: Iterator[Record], notices: list[Problem], *, width: int,
                fit: bool) -> Iterator[Record]:
     for number, cells in records:
         first = next((c for c in cells if c.strip()), "")
-        if _SUBTOTAL.match(first):
+        # Only a cell starting with О or В can open ОБЩО/ВСИЧКО: skip the regex otherwise.
+        initial = first.lstrip()[:1]
+        if initial and initial in "оОвВ" and _SUBTOTAL.match(first):
             notices.append(_notice("subtotal-row", number, cells))
             continue
         yield number, (_fit(cells, width) if fit else cells)

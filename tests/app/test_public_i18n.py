@@ -1,14 +1,15 @@
 """Languages: the Bulgarian catalog is complete and compiled, the switch sticks, values are localized."""
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Iterable
 
 import pytest
-from babel.messages.mofile import write_mo
+from babel.messages.catalog import Message
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 
@@ -29,12 +30,18 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     return create_app({"INSTANCE": str(instance), "TESTING": True})
 
 
+def _translations(messages: Iterable[Message]) -> dict[object, object]:
+    as_key = lambda text: text if isinstance(text, str) else tuple(text)  # noqa: E731 - plurals
+    return {as_key(m.id): as_key(m.string) for m in messages if m.id}
+
+
 def test_the_compiled_catalog_is_exactly_the_po_file_compiled() -> None:
     with PO.open("rb") as handle:
         catalog = read_po(handle, locale="bg")
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    assert PO.with_suffix(".mo").read_bytes() == compiled.getvalue()
+    with PO.with_suffix(".mo").open("rb") as handle:
+        compiled = read_mo(handle)
+    # Translations, not bytes: the .mo header names the Babel version that compiled it.
+    assert _translations(compiled) == _translations(m for m in catalog if not m.fuzzy)
 
 
 def test_every_interface_string_has_a_bulgarian_translation(tmp_path: Path) -> None:
