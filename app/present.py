@@ -8,6 +8,7 @@ from flask_babel import gettext, lazy_gettext
 
 from app.i18n import localized
 from datasets.charts import Chart
+from metadata.dcat import safe_url
 
 TYPES = {"string": lazy_gettext("text"), "integer": lazy_gettext("whole number"),
          "number": lazy_gettext("number"), "date": lazy_gettext("date"),
@@ -55,5 +56,5 @@ def column_titles(fields: list[dict[str, Any]]) -> dict[str, str]:
 
 def init_app(app: Flask) -> None:
     """Offer the presentation helpers to templates."""
-    for helper in (type_label, constraint_texts, chart_data):
+    for helper in (type_label, constraint_texts, chart_data, safe_url):
         app.add_template_global(helper)

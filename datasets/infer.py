@@ -16,6 +16,7 @@ from typing import Any
 
 from datasets.normalize import normalize_date, normalize_datetime, normalize_number
 from datasets.read import SourceTable, open_table
+from datasets.width import check_width
 from metadata.slug import safe_identifier
 
 # Most specific first: the first type every sampled value fits wins.
@@ -60,7 +61,9 @@ def infer_schema(table: SourceTable, *, sample_size: int = 5000) -> dict[str, An
     """Return a Table Schema dict inferred from the header and up to sample_size rows.
 
     Consumes the table's rows; reopen the file (or use `infer_file`) to read it again.
+    Raises InvalidInput when the header has more columns than a release can hold.
     """
+    check_width(table.header)
     names = _field_names(table.header)
     columns = [_Column(values=set() if _KEY_NAME.search(n) else None) for n in names]
     for _, cells in islice(table.rows(), sample_size):

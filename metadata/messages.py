@@ -73,6 +73,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "XLSX файлът се разархивира {ratio} пъти повече от размера си; границата е {limit}.",
         "The XLSX file expands to {ratio} times its size; the limit is {limit}.",
     ),
+    "read.too-many-columns": (
+        "Таблицата има {columns} колони; границата е {limit}. Разделете я на няколко набора.",
+        "The table has {columns} columns; the limit is {limit}. Split it into several datasets.",
+    ),
     "read.corrupt-xlsx": (
         "XLSX файлът е повреден и не може да се отвори.",
         "The XLSX file is damaged and cannot be opened.",
@@ -97,6 +101,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "catalog.bad-slug": (
         "„{slug}“ не е допустим адрес: само малки латински букви, цифри и тирета.",
         "'{slug}' is not a valid slug: use lowercase Latin letters, digits and hyphens only.",
+    ),
+    "catalog.bad-homepage": (
+        "„{url}“ не е допустим адрес на уебсайт: само http:// или https://.",
+        "'{url}' is not a valid website address: use http:// or https:// only.",
     ),
     "catalog.unknown-profile": (
         "Непознат профил „{profile}“. Възможни: {choices}.",

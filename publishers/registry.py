@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from metadata.dcat import safe_url
 from metadata.errors import Conflict, InvalidInput, NotFound
 from metadata.messages import Text
 from metadata.records import Publisher
@@ -27,6 +28,8 @@ def add_publisher(engine: Engine, slug: str, *, name_bg: str, name_en: str | Non
     """Create a publisher; the slug must be new and canonical."""
     if not is_slug(slug):
         raise InvalidInput("catalog.bad-slug", slug=slug)
+    if homepage and safe_url(homepage) is None:
+        raise InvalidInput("catalog.bad-homepage", url=homepage[:200])
     with engine.begin() as conn:
         if conn.execute(sa.select(publishers.c.id).where(publishers.c.slug == slug)).first():
             raise Conflict("catalog.slug-taken", slug=slug)

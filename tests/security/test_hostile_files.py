@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from app.cli import main
 from app.state import Portal
 from datasets.catalog import create_dataset
+from datasets.width import MAX_COLUMNS
 from metadata.messages import MESSAGES
 from publishers.registry import add_publisher
 from tests.security.conftest import World, csrf_of, files_outside, published_state
@@ -25,9 +26,6 @@ from tests.security.corpus import CORPUS, Hostile
 
 SLOW = {"a 10 MB single field", "1,000,000 empty lines", "10,000 columns",
         "100,000 rows of one character"}
-# A fix pending in datasets/ (see the closing note of the reliability/security work).
-PENDING = {"10,000 columns": "SQLite allows 2000 columns: the build raises OperationalError "
-                             "instead of a specific message (datasets/database.py)"}
 
 
 def message_pattern(message_id: str, lang: str) -> re.Pattern[str]:
@@ -37,14 +35,7 @@ def message_pattern(message_id: str, lang: str) -> re.Pattern[str]:
 
 
 def _cases() -> list[object]:
-    cases: list[object] = []
-    for entry in CORPUS:
-        if entry.name in PENDING:
-            cases.append(pytest.param(entry, id=entry.name, marks=pytest.mark.xfail(
-                strict=True, reason=PENDING[entry.name])))
-        else:
-            cases.append(pytest.param(entry, id=entry.name))
-    return cases
+    return [pytest.param(entry, id=entry.name) for entry in CORPUS]
 
 
 @pytest.fixture
@@ -95,6 +86,19 @@ def test_the_cli_gives_each_hostile_file_its_own_message_or_handles_it_safely(
                 assert published_state(cli_portal) == before
     assert files_outside(tmp_path, cli_portal.instance.root, {source}) == []
     assert list(cli_portal.instance.tmp.iterdir()) == []
+
+
+def test_a_table_at_the_column_limit_publishes_and_one_more_column_is_refused(
+        cli_portal: Portal, tmp_path: Path) -> None:
+    def wide(columns: int) -> Hostile:
+        return Hostile(f"{columns} columns", f"wide{columns}.csv", lambda: (
+            ";".join(f"Колона {i}" for i in range(columns)) + "\r\n"
+            + ";".join(f"x{i}" for i in range(columns)) + "\r\n").encode(), None)
+
+    at_limit, _ = _publish(tmp_path, wide(MAX_COLUMNS), dataset="free", lang="en")
+    over, _ = _publish(tmp_path, wide(MAX_COLUMNS + 1), dataset="settled", lang="bg")
+    assert at_limit.exit_code == 0, at_limit.output
+    assert over.exit_code == 2 and message_pattern("read.too-many-columns", "bg").search(over.stderr)
 
 
 def test_a_refused_file_leaves_an_existing_release_untouched(cli_portal: Portal, tmp_path: Path) -> None:
