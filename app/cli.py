@@ -154,6 +154,20 @@ def publish(file: Path, dataset_slug: str, notes: str, encoding: str | None,
                    f"({outcome.report.row_count} реда).")
 
 
+@main.command()
+@clean_errors
+def check() -> None:
+    """Check that catalog and release files agree (presence, size, sha256, SQLite integrity)."""
+    from datasets.consistency import check_instance
+
+    portal = _portal()
+    report = check_instance(portal.instance, portal.engine)
+    for finding in report.findings:
+        click.echo(finding.text.get(_lang()))
+    click.echo(report.summary.get(_lang()), err=not report.ok)
+    sys.exit(0 if report.ok else 1)
+
+
 @main.group()
 def user() -> None:
     """Manage staff accounts (passwords are asked for, never taken from arguments)."""
