@@ -11,8 +11,8 @@ CONSISTENCY_MESSAGES: dict[str, tuple[str, str]] = {
         "The catalog and the files agree: {releases} releases, {files} files.",
     ),
     "consistency.problems": (
-        "Каталогът и файловете не съвпадат: {count} проблема.",
-        "The catalog and the files disagree: {count} problems.",
+        "Каталогът и файловете не съвпадат (проблеми: {count}).",
+        "The catalog and the files disagree (problems: {count}).",
     ),
     "consistency.missing-release": (
         "Липсва папката на публикувана версия: {path}",
