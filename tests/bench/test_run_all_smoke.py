@@ -1,0 +1,57 @@
+"""bench/run_all.py prints every figure of issue #8 (tiny sizes; nothing here asserts a timing)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent.parent
+FIGURES = [
+    "publish / (csv + executemany + FTS5)",
+    "(frictionless + sqlite-utils) / publish",
+    "peak RSS of a publish (largest of 2000 and 4000 rows)",
+    "peak RSS(4000) / peak RSS(2000)",
+    "/sql/ table JSON / standalone datasette",
+    "home / standalone datasette", "home p95 at 20 connections",
+    "catalog search / standalone datasette", "catalog search p95 at 20 connections",
+    "dataset page / standalone datasette", "dataset page p95 at 20 connections",
+    "pages: 2 workers / 1 worker",
+    "catalog search p95", "feeds p95", "DCAT p95", "CKAN package_search p95",
+]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "run_all.py"), "--quick", "--json"],
+                          cwd=tmp_path_factory.mktemp("run_all"), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), done.stderr
+
+
+def test_run_all_prints_every_figure_with_its_target_and_verdict(quick_run) -> None:
+    result, text = quick_run
+    assert [f["name"] for f in result["figures"]] == FIGURES
+    for figure in result["figures"]:
+        assert isinstance(figure["passed"], bool) and figure["target"], figure
+        assert figure["value"] is not None and figure["value"] > 0, figure
+        assert figure["name"] in text
+    assert text.count(" PASS") + text.count(" FAIL") == len(FIGURES)
+    assert "load average" in text and f"load generator: {result['load_tool']}" in text
+
+
+def test_run_all_publishes_every_row_and_loads_without_errors(quick_run) -> None:
+    result, _ = quick_run
+    runs = result["details"]["publish"]["runs"]
+    assert all(run["returncode"] == 0 for run in runs.values())
+    ours = runs["ours"]["detail"]
+    assert (ours["release_rows"], ours["db_rows"], ours["valid"]) == (2000, 2000, True)
+    assert runs["ours_rows2"]["detail"]["db_rows"] == 4000
+    read, scale = result["details"]["read"], result["details"]["scale"]
+    assert (len(read), len(scale)) == (7, 4)
+    for name, figures in [*read.items(), *scale.items()]:
+        assert figures["requests"] > 0 and figures["errors"] == 0, name
+        assert figures["tool"] == result["load_tool"] and figures["p95_ms"] >= figures["p50_ms"]
