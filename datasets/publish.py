@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import shutil
+import sqlite3
 import uuid
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from datasets import catalog
 from datasets.check import Checked
@@ -293,13 +295,22 @@ def _run_cleanly(steps: tuple[Step, ...], job: Job) -> Job:
     assert job.build is not None
     try:
         return run(steps, job)
-    except OSError as error:
-        if error.errno == errno.ENOSPC:
+    except (OSError, sqlite3.Error, DBAPIError) as error:
+        if _disk_full(error):
             raise StorageFull("publish.disk-full") from error
         raise
     finally:
         # After a successful switch the build was renamed away and this finds nothing.
         shutil.rmtree(job.build, ignore_errors=True)
+
+
+def _disk_full(error: BaseException) -> bool:
+    """Tell whether an error means the disk is full: ENOSPC, or SQLite's SQLITE_FULL."""
+    cause = error.orig if isinstance(error, DBAPIError) else error  # the catalog's driver error
+    if isinstance(cause, OSError):
+        return cause.errno == errno.ENOSPC
+    return getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL \
+        or getattr(cause, "pgcode", None) == "53100"  # PostgreSQL's disk_full
 
 
 def remove_orphans(instance: Instance, engine: Engine, dataset: Dataset) -> None:
