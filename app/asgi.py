@@ -6,6 +6,7 @@ from typing import Any
 from a2wsgi import WSGIMiddleware
 
 from app import create_app, portal_of
+from app.headers import secured
 from app.sql import PREFIX, ASGIApp, Receive, Scope, Send, collapse_slashes, lifespan, make_sql_app
 
 FACTORY = "app.asgi:factory"
@@ -19,7 +20,7 @@ def is_sql(path: str) -> bool:
 def create_asgi(test_config: dict[str, Any] | None = None) -> ASGIApp:
     """Build the portal's ASGI app from the same settings as create_app."""
     flask_app = create_app(test_config)
-    sql = make_sql_app(portal_of(flask_app))
+    sql = secured(make_sql_app(portal_of(flask_app)))
     web = WSGIMiddleware(flask_app)
 
     async def portal(scope: Scope, receive: Receive, send: Send) -> None:

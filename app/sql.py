@@ -20,6 +20,7 @@ from urllib.parse import quote
 from datasette.app import Datasette
 from datasette.database import Database
 
+from app.sql_clients import TOO_MANY, ClientSlots, client_address
 from app.state import Portal
 from datasets.catalog import LiveDatabase, generation, live_databases
 from metadata.vocab import LICENCES
@@ -165,6 +166,7 @@ class SqlApp:
         self.ds.remove_database("_memory")
         self.asgi = self.ds.app()
         self.generation: int | None = None
+        self.clients = ClientSlots()
         self._lock = asyncio.Lock()
         self.mount(live_databases(portal.engine), generation(portal.engine))
 
@@ -214,8 +216,12 @@ class SqlApp:
         if scope["path"].split(".")[0] in HIDDEN:
             await not_found(send)
             return
-        await self.refresh()
-        await self.asgi(scope, receive, send)
+        async with self.clients.slot(client_address(scope)) as admitted:
+            if not admitted:
+                await plain(send, 429, TOO_MANY, retry_after=1)
+                return
+            await self.refresh()
+            await self.asgi(scope, receive, send)
 
 
 # Datasette's introspection pages that show where release files live on the server.
@@ -224,10 +230,17 @@ HIDDEN = {PREFIX + "/-/databases", PREFIX + "/-/threads"}
 
 async def not_found(send: Send) -> None:
     """Answer 404 with a short bilingual text."""
-    body = "Няма такава страница. / Not found.".encode("utf-8")
-    await send({"type": "http.response.start", "status": 404,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode())]})
+    await plain(send, 404, "Няма такава страница. / Not found.")
+
+
+async def plain(send: Send, status: int, message: str, *, retry_after: int | None = None) -> None:
+    """Answer with a short plain-text message."""
+    body = message.encode("utf-8")
+    headers = [(b"content-type", b"text/plain; charset=utf-8"),
+               (b"content-length", str(len(body)).encode())]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

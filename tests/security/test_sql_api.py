@@ -1,0 +1,216 @@
+"""The SQL API under abuse, on the real server (SECURITY 32-35, 41, 42).
+
+Expensive queries end in a clean error (the time limit, or SQLite's value-size cap), nothing
+writes, attaches or loads code, results are capped, one client cannot take every SQL thread,
+and no database under /sql/ holds staff accounts, token or session hashes or citizens' e-mails.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from app import config
+from app.sql import make_sql_app
+from app.sql_clients import ClientSlots
+from app.state import Portal, open_portal
+from publishers import feedback
+from tests.conftest import free_port, publish_rows, start_server, stop_server
+from tests.staff.staff_world import build_world
+
+TIME_LIMIT = "time_limit"
+TOO_BIG = "string or blob too big"
+BIG_ROWS = 3000
+
+
+def _fill(portal: Portal, tmp: Path) -> list[str]:
+    """Staff, tokens, sessions and a citizen's e-mail in the catalog; data to query; secrets."""
+    world = build_world(portal, tmp)
+    publish_rows(portal, "big", ({"id": i, "name": f"име {i}", "amount": i} for i in range(BIG_ROWS)))
+    item = feedback.submit(portal.engine, kind="request", publisher_id=1, title="Искане за данни",
+                           body="Моля, публикувайте бюджета.", address="127.0.0.1", consent=True,
+                           email="citizen.secret@example.org")
+    assert item is not None
+    feedback.moderate(portal.engine, item.id, approve=True, actor="t")
+    secrets = [world.token_a, world.token_b, "citizen.secret@example.org", "$argon2id$"]
+    with portal.engine.connect() as conn:
+        for query in ("select email from users", "select password_hash from users",
+                      "select token_hash from api_tokens", "select id_hash from staff_sessions"):
+            secrets += [str(v) for (v,) in conn.execute(sa.text(query)) if v]
+    return secrets
+
+
+class Server:
+    """The live server and what the test needs to know about it."""
+
+    def __init__(self, url: str, portal: Portal, secrets: list[str]) -> None:
+        self.url, self.portal, self.secrets = url, portal, secrets
+
+    def sql(self, db: str, statement: str, *, client: str = "192.0.2.10",
+            shape: str = "objects") -> httpx.Response:
+        return httpx.get(f"{self.url}/sql/{db}.json", params={"sql": statement, "_shape": shape},
+                         headers={"X-Forwarded-For": client}, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("sqlapi")
+    portal = open_portal({**config.load({}), "INSTANCE": str(root / "instance")})
+    secrets = _fill(portal, root)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = start_server(["-m", "uvicorn", "app.asgi:factory", "--factory", "--host", "127.0.0.1",
+                            "--port", str(port), "--log-level", "warning"],
+                           env={"OTKRITO_INSTANCE": str(portal.instance.root),
+                                "OTKRITO_SQL_TIME_LIMIT_MS": "1000"}, url=url + "/sql/")
+    yield Server(url, portal, secrets)
+    stop_server(process)
+    portal.engine.dispose()
+
+
+def _error_kind(response: httpx.Response) -> str:
+    assert response.status_code == 400, response.text[:300]
+    assert "Traceback" not in response.text and "File \"" not in response.text
+    error = response.json()["error"]
+    return TIME_LIMIT if "SQL query took too long" in error else error
+
+
+CROSS = "select count(*) from big a, big b, big c"
+EXPENSIVE = {
+    "a recursive CTE without end": (
+        "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c",
+        TIME_LIMIT),
+    "a cartesian join of three tables": (CROSS, TIME_LIMIT),
+    "a LIKE scan over a cartesian join": (
+        "select count(*) from big a, big b where a.name || b.name like '%1%2%3%4%5%6%7%8%9%'",
+        TIME_LIMIT),
+    "randomblob(1e9)": ("select length(randomblob(1000000000))", TOO_BIG),
+    "zeroblob(1e9)": ("select length(zeroblob(1000000000))", TOO_BIG),
+    "a group_concat of 600 MB": (
+        "select length(group_concat(hex(zeroblob(100000)))) from big", TOO_BIG),
+    "a huge LIKE pattern": (
+        "select 'x' like replace(hex(zeroblob(60000)), '0', '%')", "LIKE or GLOB pattern too complex"),
+}
+
+
+@pytest.mark.parametrize("name", list(EXPENSIVE))
+def test_an_expensive_query_ends_in_a_clean_error(server: Server, name: str) -> None:
+    statement, expected = EXPENSIVE[name]
+    assert _error_kind(server.sql("big", statement)) == expected
+
+
+REFUSED = [
+    "insert into big (id) values (-1)",
+    "update big set name = 'x'",
+    "delete from big",
+    "drop table big",
+    "create table evil (x)",
+    "attach database ':memory:' as other",
+    "attach database '{catalog}' as catalog",
+    "select load_extension('/tmp/evil.so')",
+    "pragma query_only = 0",
+    "pragma writable_schema = 1",
+    "pragma journal_mode = delete",
+    "vacuum into '/tmp/copy.db'",
+    "select * from big; delete from big",
+]
+
+
+@pytest.mark.parametrize("statement", REFUSED)
+def test_writes_attach_extensions_and_pragma_changes_are_refused(server: Server,
+                                                                 statement: str) -> None:
+    statement = statement.format(catalog=server.portal.instance.root / "catalog.db")
+    response = server.sql("big", statement)
+    assert response.status_code == 400 and "Traceback" not in response.text
+    count = server.sql("big", "select count(*) as n from big").json()["rows"][0]["n"]
+    assert count == BIG_ROWS
+
+
+def test_a_query_returns_at_most_the_row_limit_and_says_it_was_truncated(server: Server) -> None:
+    body = server.sql("big", "select * from big").json()
+    assert (len(body["rows"]), body["truncated"]) == (1000, True)
+
+
+def test_the_csv_of_a_table_is_not_streamed_past_the_row_limit(server: Server) -> None:
+    for path in ("/sql/big/big.csv?_stream=on&_size=max", "/sql/big.csv?sql=select+*+from+big&_stream=1"):
+        response = httpx.get(server.url + path, timeout=60)
+        assert response.status_code in (200, 400)
+        assert response.text.count("\n") <= 1001
+
+
+def test_no_database_under_sql_holds_accounts_token_hashes_or_citizens_emails(server: Server) -> None:
+    names = httpx.get(f"{server.url}/sql/.json").json()
+    assert sorted(names) == ["a-data", "b-data", "big"]
+    leaked = {}
+    for db in names:
+        tables = server.sql(db, "select name from sqlite_master where type in ('table', 'view')",
+                            shape="array").json()
+        for table in (t["name"] for t in tables):
+            text = server.sql(db, f"select * from [{table}]", shape="array").text
+            leaked.update({(db, table, s[:12]): True for s in server.secrets if s in text})
+    assert len(server.secrets) >= 10 and leaked == {}
+
+
+def test_only_release_files_are_ever_mounted(server: Server) -> None:
+    app = make_sql_app(server.portal)
+    releases = server.portal.instance.releases.resolve()
+    files = {name: Path(db.path).resolve() for name, db in app.ds.databases.items() if db.path}
+    in_memory = {name for name, db in app.ds.databases.items() if not db.path}
+    assert sorted(files) == ["a-data", "b-data", "big"] and in_memory <= {"_internal"}
+    assert all(releases in path.parents for path in files.values()), files
+    for name in ("catalog", "catalog.db", "_internal", "_memory"):
+        assert httpx.get(f"{server.url}/sql/{name}.json").status_code in (403, 404)
+
+
+def test_one_client_with_many_heavy_queries_leaves_room_for_everybody_else(server: Server) -> None:
+    """Nine heavy queries from one address; a light query from another address answers first."""
+    finished: list[str] = []
+    lock = threading.Lock()
+
+    def heavy(n: int) -> None:
+        response = server.sql("big", CROSS + f" where a.id > {n}", client="192.0.2.1")
+        with lock:
+            finished.append(f"heavy:{response.status_code}")
+
+    threads = [threading.Thread(target=heavy, args=(n,)) for n in range(9)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)  # sequencing only: let the heavy queries reach the server first
+    light = server.sql("big", "select 1 as one", client="192.0.2.2")
+    page = httpx.get(server.url + "/", timeout=60)
+    with lock:
+        finished.append("light")
+        heavy_done_before_light = [f for f in finished if f != "light"]
+    for thread in threads:
+        thread.join()
+    assert (light.status_code, light.json()["rows"], page.status_code) == (200, [{"one": 1}], 200)
+    assert heavy_done_before_light == []
+    assert sorted(finished) == ["heavy:400"] * 9 + ["light"]
+
+
+def test_a_client_queueing_too_many_queries_is_refused_at_once() -> None:
+    async def crowd() -> list[bool]:
+        slots = ClientSlots(running=1, waiting=1)
+        answers: list[bool] = []
+        release = asyncio.Event()
+
+        async def one() -> None:
+            async with slots.slot("192.0.2.3") as admitted:
+                answers.append(admitted)
+                if admitted:
+                    await release.wait()
+
+        tasks = [asyncio.create_task(one()) for _ in range(3)]
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(*tasks)
+        return answers
+
+    assert sorted(asyncio.run(crowd())) == [False, True, True]
