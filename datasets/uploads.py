@@ -5,6 +5,7 @@ its progress, and a page reload or another worker finds it where it was.
 """
 from __future__ import annotations
 
+import errno
 import shutil
 import uuid
 from dataclasses import dataclass, replace
@@ -21,7 +22,7 @@ from datasets.publish import (CHECK_STEPS, PUBLISH_STEPS, Job, Outcome, Step, Up
                               choose_schema, publish)
 from datasets.read import open_table
 from datasets.summary import report_dict
-from metadata.errors import InvalidInput, NotFound, OtkritoError, ValidationFailed
+from metadata.errors import InvalidInput, NotFound, OtkritoError, StorageFull, ValidationFailed
 from publishers import audit
 from publishers.accounts_store import upload_jobs
 
@@ -88,8 +89,14 @@ def store_upload(instance: Instance, engine: Engine, stream: IO[bytes], *, datas
     folder.mkdir(parents=True, exist_ok=True)
     job_id = uuid.uuid4().hex
     path = folder / f"{job_id}.upload"
-    with path.open("wb") as out:
-        shutil.copyfileobj(stream, out, CHUNK)
+    try:
+        with path.open("wb") as out:
+            shutil.copyfileobj(stream, out, CHUNK)
+    except OSError as error:
+        path.unlink(missing_ok=True)  # never keep half an upload
+        if error.errno == errno.ENOSPC:
+            raise StorageFull("publish.disk-full") from error
+        raise
     size = path.stat().st_size
     if size == 0:
         path.unlink()

@@ -9,6 +9,7 @@ SQLite answers SQLITE_FULL while the release row is committed. Both SQLite cases
 from __future__ import annotations
 
 import errno
+import fnmatch
 import io
 import shutil
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy import event
 
 import datasets.database
 import datasets.publish
+from app import create_app
 from app.cli import main
 from app.state import Portal
 from datasets import catalog, uploads
@@ -27,6 +29,9 @@ from datasets.consistency import check_instance
 from datasets.publish import Upload, publish
 from metadata.errors import StorageFull
 from metadata.messages import text
+from publishers.registry import get_publisher
+from publishers.tokens import create_token
+from publishers.users import add_user, grant
 from tests.reliability.conftest import H1
 from tests.reliability.surfaces import assert_serves_exactly, build_apps, close_apps
 
@@ -34,7 +39,7 @@ WRITTEN_BEFORE_FULL = 100  # bytes of the failing file that still fit
 
 
 class FullDisk:
-    """Make writes to files with a given name fail with ENOSPC after a few bytes."""
+    """Make writes to files whose name matches a pattern fail with ENOSPC after a few bytes."""
 
     def __init__(self, root: Path, name: str) -> None:
         self.root, self.name = root, name
@@ -44,7 +49,7 @@ class FullDisk:
     def open(self, file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         handle = self.real_open(file, mode, *args, **kwargs)
         path = Path(str(file)) if isinstance(file, (str, Path)) else None
-        if path is None or set(mode) & set("wax+") == set() or path.name != self.name \
+        if path is None or set(mode) & set("wax+") == set() or not fnmatch.fnmatch(path.name, self.name) \
                 or self.root not in path.resolve().parents:
             return handle
         return _Filling(handle, self, str(path.relative_to(self.root)))
@@ -198,4 +203,25 @@ def test_an_upload_published_onto_a_full_disk_fails_with_the_message_in_both_lan
     monkeypatch.undo()
     full = text("publish.disk-full")
     assert (done.state, done.error) == ("failed", {"bg": full.bg, "en": full.en})
+    assert_old_state_and_no_leftovers(budget_portal)
+
+
+def test_an_upload_received_onto_a_full_disk_is_a_507_in_both_languages_and_leaves_no_part(
+        budget_portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = budget_portal.engine
+    editor = add_user(engine, "editor@levski.bg", password="correct horse battery staple")
+    grant(engine, editor.email, "editor", publisher="levski")
+    _token, secret = create_token(engine, publisher_id=get_publisher(engine, "levski").id,
+                                  user_id=editor.id, name="ci", actor="test")
+    app = create_app({"INSTANCE": str(budget_portal.instance.root), "SECRET_KEY": "test"})
+    disk = fill_while_writing(monkeypatch, budget_portal, "*.upload")
+    with H1.open("rb") as sent:
+        response = app.test_client().post("/api/v1/datasets/budget/releases",
+                                          headers={"Authorization": f"Bearer {secret}"},
+                                          data={"file": (sent, "h1.csv")})
+    monkeypatch.undo()
+    full = text("publish.disk-full")
+    assert len(disk.hit) == 1 and response.status_code == 507
+    assert (response.json["title"], response.json["title_bg"]) == (full.en, full.bg)
+    assert list(uploads.uploads_dir(budget_portal.instance).iterdir()) == []
     assert_old_state_and_no_leftovers(budget_portal)
