@@ -59,7 +59,7 @@ class Checker:
         self.limit = limit
         self.fields = list(schema.fields)
         self.width = len(self.fields)
-        self.readers = [_fast_reader(f) for f in self.fields]
+        self.fast_row = compile_row(self.fields)
         self.to_sql = [(i, _sql_value(f)) for i, f in enumerate(self.fields)
                        if f.type not in ("integer", "year", "string")]
         self.handlers = create_cell_handlers(self.fields)
@@ -86,14 +86,13 @@ class Checker:
         self.row_count += 1
         number = self.row_count + 1  # frictionless's row number: the header is row 1
         source = number if source is None else source
-        values = [read(cell) for read, cell in zip(self.readers, cells)]
-        if len(cells) != self.width or _BAD in values or values.count(None) == self.width:
+        try:
+            values = self.fast_row(cells)
+        except UNSURE:
             values = self._slow_row(cells, number, source)
             cells = (cells + [""] * self.width)[: self.width]
         if self.keys:
             self._remember(values, cells, number, source)
-        for i, sql in self.to_sql:  # the typed values are not needed any more: reuse the list
-            values[i] = sql(values[i], cells[i])
         return values
 
     def _slow_row(self, cells: list[str], number: int, source: int) -> list[Any]:
@@ -102,7 +101,10 @@ class Checker:
             row[name]  # noqa: B018 -- read in frictionless's order, errors and all
         for error in row.errors:
             self._add(number, 0, error)
-        return [row[f.name] for f in self.fields]
+        values = [row[f.name] for f in self.fields]
+        for i, sql in self.to_sql:
+            values[i] = sql(values[i], (cells + [""] * self.width)[i])
+        return values
 
     def _add(self, number: int, phase: int, error: Any) -> None:
         self.error_count += 1
@@ -110,6 +112,8 @@ class Checker:
             self.listed.append((number, phase, error))
 
     def _remember(self, values: list[Any], cells: list[str], number: int, source: int) -> None:
+        # `values` are SQL values: for every key type they are what _key_value makes of the
+        # typed value (booleans 0/1, dates ISO text), so SQL equality is frictionless's.
         for k, columns in enumerate(self.keys):
             if len(columns) == 1:
                 value = values[columns[0]]
@@ -250,45 +254,101 @@ def _parse(field: Any) -> Callable[[str], Any]:
     return lambda cell: _BAD if (value := slow(cell)) is None else value
 
 
-def _fast_reader(field: Any) -> Reader:
-    """Return cell -> typed value, or _BAD unless the cell is surely valid."""
-    missing = _missing(field)
-    empty = _BAD if field.constraints.get("required") else None
-    parse, test = _parse(field), _constraint_test(field)
-    if field.type == "string" and field.format == "default" and test is None:
-        return lambda cell: empty if cell in missing else cell  # the commonest column
-    if field.type == "integer" and parse is not None and "bare_number" not in field.list_defined():
-        def read_integer(cell: str) -> Any:
-            if cell in missing:
-                return empty
-            try:
-                value = int(cell.strip())
-            except ValueError:
-                return _BAD
-            return value if test is None or test(value) else _BAD
-        return read_integer
-    if parse is _float and test is None:
-        # float() accepts no ASCII number Decimal() rejects; without bounds or enum to
-        # compare, it decides validity the same way, and it is what SQLite stores.
-        def read_number(cell: str) -> Any:
-            if cell in missing:
-                return empty
-            try:
-                return float(cell) if cell.isascii() else _BAD
-            except ValueError:
-                return _BAD
-        return read_number
+class _Unsure(Exception):
+    """A fast reader cannot prove a cell valid: frictionless's own Row decides."""
+
+
+# Whatever a fast row raises only means "not sure": the row then goes through frictionless.
+UNSURE = (_Unsure, ValueError, ArithmeticError, TypeError, KeyError)
+
+
+def _unsure() -> Any:
+    raise _Unsure
+
+
+def _iso_date(cell: str) -> str:
+    """An ISO date cell is its own SQL value (date.isoformat() of it gives it back)."""
+    if len(cell) == 10 and _ISO_DATE.fullmatch(cell):
+        dt.date.fromisoformat(cell)  # ValueError unless a real date
+        return cell
+    raise _Unsure
+
+
+def compile_row(fields: Sequence[Any]) -> Callable[[list[str]], list[Any]]:
+    """Return cells -> SQL values for a row whose every cell is surely valid; else raise.
+
+    One generated function per schema with each field's check inlined: a Python call per
+    cell was most of the checker's time. Only field indices and constants go into the code;
+    names and constraint values stay data, in the function's namespace.
+    """
+    if not fields:
+        return lambda cells: _unsure()
+    namespace: dict[str, Any] = {"_unsure": _unsure, "_iso_date": _iso_date, "W": len(fields)}
+    expressions = [_expression(i, field, namespace) for i, field in enumerate(fields)]
+    blank = ("not any(cells)" if all(_missing(f) == {""} for f in fields)
+             else "values.count(None) == W")  # a blank row is frictionless's to report
+    source = (f"def fast_row(cells):\n"
+              f"    {', '.join(f'c{i}' for i in range(len(fields)))}, = cells\n"
+              f"    values = [{', '.join(expressions)}]\n"
+              f"    if {blank}:\n        _unsure()\n"
+              f"    return values\n")
+    exec(compile(source, "<datasets.check fast_row>", "exec"), namespace)  # noqa: S102
+    return namespace["fast_row"]  # type: ignore[no-any-return]
+
+
+def _expression(i: int, field: Any, namespace: dict[str, Any]) -> str:
+    """The Python expression that turns cell `c<i>` into its SQL value, or raises."""
+    cell, missing = f"c{i}", _missing(field)
+    empty = "_unsure()" if field.constraints.get("required") else "None"
+    value = _value_expression(i, field, namespace)
+    if missing == {""}:
+        return f"({value} if {cell} else {empty})"
+    namespace[f"m{i}"] = missing
+    return f"({empty} if {cell} in m{i} else {value})"
+
+
+def _value_expression(i: int, field: Any, namespace: dict[str, Any]) -> str:
+    cell, kind, defined = f"c{i}", field.type, set(field.list_defined())
+    checks = {name for name in field.supported_constraints
+              if name not in ("required", "unique") and field.constraints.get(name) is not None}
+    if kind == "string" and field.format == "default":
+        if not checks:
+            return cell
+        if checks == {"enum"}:  # frictionless reads each str item as itself, others as None
+            namespace[f"e{i}"] = frozenset(x for x in field.constraints["enum"]
+                                           if isinstance(x, str))
+            return f"({cell} if {cell} in e{i} else _unsure())"
+        if checks == {"pattern"}:
+            namespace[f"p{i}"] = re.compile(f"^{field.constraints['pattern']}$").match
+            return f"({cell} if p{i}({cell}) else _unsure())"
+    if not checks:
+        # int() and float() strip whitespace as frictionless does before casting.
+        if kind == "integer" and "bare_number" not in defined:
+            return f"int({cell})"
+        if kind == "number" and _parse(field) is _float:
+            # float() accepts no ASCII number Decimal() rejects; without bounds or enum to
+            # compare, it decides validity the same way, and it is what SQLite stores.
+            return f"(float({cell}) if {cell}.isascii() else _unsure())"
+        if kind == "date" and field.format == "default":
+            return f"_iso_date({cell})"
+        if kind == "boolean":
+            mapping = {value: 1 for value in field.true_values}
+            mapping.update({value: 0 for value in field.false_values})
+            namespace[f"b{i}"] = mapping
+            return f"b{i}[{cell}]"
+    namespace[f"r{i}"] = _checked_reader(field)
+    return f"r{i}({cell})"
+
+
+def _checked_reader(field: Any) -> Reader:
+    """Return cell -> SQL value for a present cell, raising _Unsure unless surely valid."""
+    parse, test, sql = _parse(field), _constraint_test(field), _sql_value(field)
 
     def read(cell: str) -> Any:
-        if cell in missing:
-            return empty
-        try:
-            value = parse(cell)
-            if test is not None and value is not _BAD and not test(value):
-                return _BAD
-        except (ValueError, ArithmeticError, TypeError):
-            return _BAD
-        return value
+        value = parse(cell)
+        if value is _BAD or value is None or (test is not None and not test(value)):
+            raise _Unsure
+        return sql(value, cell)
 
     return read
 

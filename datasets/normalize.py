@@ -62,13 +62,15 @@ def normalize(table: SourceTable, schema: dict[str, Any], out_path: Path, *,
     sources, problems = match_columns(table.header, fields, header_row=table.dialect.header_row)
     converters = [_converter(f.get("type", "string")) for f in fields]
     width = len(table.header)
+    map_row = compile_map_row(sources, [f.get("type", "string") for f in fields], width) \
+        or (lambda cells: _map_row(cells, sources, converters, width))
     row_numbers = array.array("q")
     with Path(out_path).open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([f["name"] for f in fields])
         count = 0
         for number, cells in table.rows():
-            row = _map_row(cells, sources, converters, width)
+            row = map_row(cells)
             writer.writerow(row)
             count += 1
             if on_row is None:
@@ -140,6 +142,44 @@ def _map_row(cells: list[str], sources: list[int | None],
     if len(cells) < width:
         return out[:present]
     return out + cells[width:]
+
+
+# The converters below as expressions on a cell `c`, for compile_map_row.
+_INLINE = {
+    "number": "({c} if _number({c}) else _normalize_number({c}.strip()))",
+    "integer": "({c} if _integer({c}) else _normalize_integer({c}.strip()))",
+    "date": "({c} if len({c}) == 10 and _iso({c}) else _normalize_date({c}.strip()))",
+    "datetime": "_normalize_datetime({c}.strip())",
+    "boolean": "_normalize_boolean({c}.strip())",
+}
+
+
+def compile_map_row(sources: list[int | None], types: list[str],
+                    width: int) -> Callable[[list[str]], list[str]] | None:
+    """Return _map_row for these columns as one generated function (None: not applicable).
+
+    The function does for a row of exactly `width` cells what _map_row does, with each
+    field's converter inlined (a Python call per cell was most of the time); any other row
+    goes through _map_row. Only column indices go into the code.
+    """
+    if None in sources or not sources:
+        return None
+    namespace: dict[str, Any] = {
+        "_number": _CANONICAL_NUMBER.fullmatch, "_integer": _CANONICAL_INTEGER.fullmatch,
+        "_iso": _ISO_SHAPE.fullmatch, "_normalize_number": normalize_number,
+        "_normalize_integer": lambda v: normalize_number(v, integer=True),
+        "_normalize_date": normalize_date, "_normalize_datetime": normalize_datetime,
+        "_normalize_boolean": normalize_boolean, "_map_row": _map_row,
+        "_sources": sources, "_converters": [_converter(t) for t in types], "W": width}
+    cells = [f"cells[{source}]" for source in sources]
+    expressions = [_INLINE.get(t, "{c}.strip()").format(c=f"c{i}") for i, t in enumerate(types)]
+    source = (f"def map_row(cells):\n"
+              f"    if len(cells) != W:\n"
+              f"        return _map_row(cells, _sources, _converters, W)\n"
+              f"    {', '.join(f'c{i}' for i in range(len(types)))}, = {', '.join(cells)},\n"
+              f"    return [{', '.join(expressions)}]\n")
+    exec(compile(source, "<datasets.normalize map_row>", "exec"), namespace)  # noqa: S102
+    return namespace["map_row"]  # type: ignore[no-any-return]
 
 
 def _converter(field_type: str) -> Callable[[str], str]:

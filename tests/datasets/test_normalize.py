@@ -214,3 +214,20 @@ def test_normalize_reports_progress_every_ten_thousand_rows(tmp_path):
     with open_table(source) as table:
         result = normalize(table, SETTLEMENTS, tmp_path / "out.csv", on_progress=seen.append)
     assert (seen, result.row_count) == ([10_000, 20_000, 25_000], 25_000)
+
+
+def test_compiled_row_mapping_equals_the_general_one_on_every_kind_of_cell() -> None:
+    from datasets.normalize import _converter, _map_row, compile_map_row
+
+    types = ["number", "integer", "date", "datetime", "boolean", "string", "year"]
+    cells = ["1 234,56", "-12", " 7 ", "1.234", "14.04.2026 г.", "2026-04-14", "2026-4-1",
+             "14.04.2026 10:30", "да", " НЕ ", "", " x ", "1e3", "2026-02-30", "abc"]
+    sources = [6, 5, 4, 3, 2, 1, 0]  # columns in another order than the fields
+    mapped = compile_map_row(sources, types, 7)
+    converters = [_converter(t) for t in types]
+    assert mapped is not None
+    for start in range(len(cells)):
+        row = [cells[(start + k) % len(cells)] for k in range(7)]
+        for ragged in (row, row[:3], row + ["extra"]):
+            assert mapped(ragged) == _map_row(ragged, sources, converters, 7), ragged
+    assert compile_map_row([0, None], ["string", "string"], 2) is None

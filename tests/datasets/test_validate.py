@@ -469,3 +469,57 @@ def test_streaming_checker_stops_listing_at_the_limit_but_counts(tmp_path):
     rows = _rows(*[{0: "x"} for _ in range(50)])
     report = validate_csv(write_csv(tmp_path / "l.csv", rows), CORPUS_SCHEMA, limit=10)
     assert (len(report.problems), report.truncated, report.error_count) == (10, True, 100)
+
+
+# Fields without constraints, or with only an enum or a pattern, take the checker's fastest
+# paths (int(), float(), ISO dates, a dict of booleans, a set of strings): on edge cells they must
+# still decide exactly as frictionless does.
+PLAIN_SCHEMA = {
+    "fields": [
+        {"name": "id", "type": "integer"},
+        {"name": "amount", "type": "number"},
+        {"name": "day", "type": "date"},
+        {"name": "flag", "type": "boolean"},
+        {"name": "kind", "type": "string", "constraints": {"enum": ["a", "b", 3]}},
+        {"name": "code", "type": "string", "constraints": {"pattern": "[A-Z]{2}-[0-9]{2}"}},
+        {"name": "note", "type": "string"},
+        {"name": "count", "type": "integer", "constraints": {"required": True}},
+    ],
+    "primaryKey": ["id"],
+}
+PLAIN_GOOD = ["1", "5.5", "2026-03-26", "true", "a", "AB-01", "бележка", "3"]
+PLAIN_EDGES = {
+    0: [" 7 ", "1_000", "+5", "١٢", "1.0", "0x10", "-0", "1e3", " "],
+    1: [" 1.5 ", "1_5.5", "+2", "-0.0", "1e5", "1E-3", "nan", "NaN", "inf", "-Infinity", "1,5",
+        ".5", "5.", "١٢", "0x1", "1 000", "$1"],
+    2: ["2026-02-30", "2026-3-5", "20260326", "2026-03-26T00:00", " 2026-03-26", "0001-01-01",
+        "0000-01-01", "2026-W13-4", "26.03.2026", "2026-03-26 "],
+    3: ["True", "TRUE", "false", "False", "FALSE", "1", "0", "yes", "да", " true", "t"],
+    4: ["b", "3", "a ", "A", "c"],
+    5: ["AB-01\n", "ab-01", "AB-011", "AB-01 ", "АБ-01"],
+    6: [" ", "\u00a0", "x" * 300],
+    7: ["", " ", "0", "-1"],
+}
+
+
+def _plain_rows() -> list[list[str]]:
+    rows = [[f["name"] for f in PLAIN_SCHEMA["fields"]]]
+    number = 100
+    for column, cells in PLAIN_EDGES.items():
+        for cell in cells:
+            number += 1
+            row = list(PLAIN_GOOD)
+            row[0] = str(number) if column else cell
+            row[column] = cell
+            rows.append(row)
+    return rows + [[""] * 8, ["", "", "", "", "", "", "", "0"]]
+
+
+def test_streaming_checker_fast_paths_decide_edge_cells_as_the_frictionless_cli(tmp_path,
+                                                                                 monkeypatch):
+    path = write_csv(tmp_path / "plain.csv", _plain_rows())
+    monkeypatch.setattr(validate_module, "_run_frictionless", lambda *a, **k: 1 / 0)
+    report = validate_csv(path, PLAIN_SCHEMA)
+    ours = [(p.row, p.field, p.code) for p in report.problems]
+    assert ours == cli_errors(tmp_path, "plain", PLAIN_SCHEMA)
+    assert len(ours) >= 30 and report.row_count == len(_plain_rows()) - 1
