@@ -6,6 +6,7 @@ from typing import Any
 from a2wsgi import WSGIMiddleware
 
 from app import create_app, portal_of
+from app.buffering import buffered
 from app.headers import secured
 from app.sql import PREFIX, ASGIApp, Receive, Scope, Send, collapse_slashes, lifespan, make_sql_app
 
@@ -21,7 +22,8 @@ def create_asgi(test_config: dict[str, Any] | None = None) -> ASGIApp:
     """Build the portal's ASGI app from the same settings as create_app."""
     flask_app = create_app(test_config)
     sql = secured(make_sql_app(portal_of(flask_app)))
-    web = WSGIMiddleware(flask_app)
+    # Flask runs in a2wsgi's threads: give it only whole bodies, read on the event loop.
+    web = buffered(WSGIMiddleware(flask_app), max_bytes=flask_app.config["MAX_CONTENT_LENGTH"])
 
     async def portal(scope: Scope, receive: Receive, send: Send) -> None:
         # Neither Flask (behind a2wsgi) nor our Datasette needs start-up work: just answer.
