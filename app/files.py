@@ -52,7 +52,7 @@ def schema_of(instance: Instance, slug: str, release: Release) -> dict[str, Any]
 
 
 def _cache(instance: Instance, slug: str, version: int) -> Path:
-    return instance.root / "exports" / slug / str(version)
+    return instance.export_dir(slug, version)
 
 
 _json_sizes: dict[Path, int] = {}

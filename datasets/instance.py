@@ -39,6 +39,10 @@ class Instance:
     def release_dir(self, slug: str, version: int) -> Path:
         return self.releases / slug / str(version)
 
+    def export_dir(self, slug: str, version: int) -> Path:
+        """Where exports made from a release on demand (XLSX) are cached."""
+        return self.root / "exports" / slug / str(version)
+
     def ensure(self) -> None:
         """Create the directories an instance needs."""
         for path in (self.root, self.releases, self.tmp, self.locks):

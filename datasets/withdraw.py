@@ -31,5 +31,7 @@ def withdraw_release(instance: Instance, engine: Engine, slug: str, version: int
                          public=True)
             catalog.bump_generation(conn)
         # Only after the commit: until then the release is still served and must stay whole.
+        # Exports made from it go too: a release withdrawn for personal data keeps no copy.
         shutil.rmtree(instance.release_dir(slug, version), ignore_errors=True)
+        shutil.rmtree(instance.export_dir(slug, version), ignore_errors=True)
     return catalog.get_release(engine, dataset, version)
