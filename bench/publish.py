@@ -139,6 +139,7 @@ class Run:
     name: str
     rows: int
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # user + system of the child(ren): steadier than wall on a busy box
     peak_rss_mb: float = 0.0
     returncode: int = 0
     steps: dict[str, float] = field(default_factory=dict)
@@ -152,8 +153,8 @@ class Run:
         return {**asdict(self), "rows_per_second": round(self.rows_per_second, 1)}
 
 
-def measure(command: list[str], *, log: Path, cwd: Path) -> tuple[float, float, int]:
-    """Run command; return wall seconds, its peak RSS in MB and its exit code."""
+def measure(command: list[str], *, log: Path, cwd: Path) -> tuple[float, float, int, float]:
+    """Run command; return wall seconds, its peak RSS in MB, its exit code and CPU seconds."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     with log.open("ab") as out:
@@ -165,7 +166,7 @@ def measure(command: list[str], *, log: Path, cwd: Path) -> tuple[float, float, 
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     rss_kb = usage.ru_maxrss / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS
-    return seconds, rss_kb / 1024, process.returncode
+    return seconds, rss_kb / 1024, process.returncode, usage.ru_utime + usage.ru_stime
 
 
 def run_steps(name: str, rows: int, commands: dict[str, list[str]], *, log: Path,
@@ -173,9 +174,10 @@ def run_steps(name: str, rows: int, commands: dict[str, list[str]], *, log: Path
     """Run the commands in order as one measurement: seconds add up, peak RSS is the max."""
     run = Run(name, rows)
     for step, command in commands.items():
-        seconds, rss, code = measure(command, log=log, cwd=cwd)
+        seconds, rss, code, cpu = measure(command, log=log, cwd=cwd)
         run.steps[step] = round(seconds, 3)
         run.seconds += seconds
+        run.cpu_seconds += cpu
         run.peak_rss_mb = max(run.peak_rss_mb, rss)
         if code != 0:
             run.returncode = code
@@ -340,11 +342,13 @@ def render(runs: list[Run], figures: dict[str, Any]) -> str:
     labels = {"ours": "ours: otkrito publish", "baseline1": "baseline 1: frictionless + sqlite-utils",
               "baseline2": "baseline 2: csv + sqlite3.executemany + FTS5",
               "ours_rows2": "ours at the second size"}
-    lines = [f"{'run':<46} {'rows':>9} {'wall s':>8} {'peak RSS MB':>12} {'rows/s':>9}"]
+    lines = [f"{'run':<46} {'rows':>9} {'wall s':>8} {'cpu s':>7} {'peak RSS MB':>12} "
+             f"{'rows/s':>9}"]
     for run in runs:
         failed = "" if run.returncode == 0 else f"  FAILED (exit {run.returncode})"
         lines.append(f"{labels[run.name]:<46} {run.rows:>9} {run.seconds:>8.1f} "
-                     f"{run.peak_rss_mb:>12.0f} {run.rows_per_second:>9.0f}{failed}")
+                     f"{run.cpu_seconds:>7.1f} {run.peak_rss_mb:>12.0f} "
+                     f"{run.rows_per_second:>9.0f}{failed}")
         for step, seconds in run.steps.items():
             lines.append(f"    {step:<42} {'':>9} {seconds:>8.1f}")
     verdict = {True: "PASS", False: "FAIL"}

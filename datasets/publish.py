@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import uuid
 import zipfile
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -76,6 +77,10 @@ class Job:
     row_count: int = 0
     files: tuple[ReleaseFile, ...] = ()
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    # Work a step leaves running in the background: the package is zipped and hashed while
+    # build_sqlite indexes. `package` gives the release files other than the database.
+    pool: Executor | None = field(default=None, compare=False)
+    package: Future[tuple[ReleaseFile, ...]] | None = field(default=None, compare=False)
 
     def progress(self, stage: str, done: int = 0) -> None:
         if self.on_progress:
@@ -180,21 +185,18 @@ def gate(job: Job) -> Job:
     return job
 
 
-def build_sqlite(job: Job) -> Job:
-    """Load the rows into a typed, indexed, searchable SQLite database."""
-    assert job.build is not None and job.normalized is not None and job.schema is not None
-    job.progress("database")
-    db_path = job.build / f"{job.dataset.slug}.db"
-    if job.checked is not None:  # loaded while normalizing: only indexes and FTS are left
-        finish_database(open_database(db_path), table=job.dataset.table_name, schema=job.schema)
-        return job
-    build_database(job.normalized.path, db_path, table=job.dataset.table_name, schema=job.schema,
-                   on_progress=lambda n: job.progress("database", n))
-    return job
-
-
 def write_package(job: Job) -> Job:
-    """Write datapackage.json and the downloadable zip; record sizes and checksums."""
+    """Write datapackage.json and the downloadable zip; record sizes and checksums.
+
+    With a pool this runs in the background while build_sqlite indexes in this thread:
+    zlib, hashlib and SQLite all work outside the GIL. build_sqlite collects the files.
+    """
+    if job.pool is None:
+        return replace(job, files=_package_files(job))
+    return replace(job, package=job.pool.submit(_package_files, job))
+
+
+def _package_files(job: Job) -> tuple[ReleaseFile, ...]:
     assert job.build is not None and job.schema is not None
     build, slug = job.build, job.dataset.slug
     data = describe(build / job.data_name, build, role="data", media_type="text/csv")
@@ -212,15 +214,33 @@ def write_package(job: Job) -> Job:
         archive.write(build / "datapackage.json", "datapackage.json")
         archive.write(build / job.data_name, job.data_name)
     source = next((build / "source").iterdir())
-    files = (
+    return (
         data,
-        describe(build / f"{slug}.db", build, role="sqlite", media_type="application/vnd.sqlite3"),
         describe(build / "datapackage.json", build, role="datapackage",
                  media_type="application/json"),
         describe(zip_path, build, role="zip", media_type="application/zip"),
         describe(source, build, role="source", media_type="application/octet-stream"),
     )
-    return replace(job, files=files)
+
+
+def build_sqlite(job: Job) -> Job:
+    """Load the rows into a typed, indexed, searchable SQLite database; list the release files.
+
+    Rows loaded while normalizing only need their indexes and FTS. This runs in the
+    publish's own thread (the memory SQLite frees is reused, not held in a second malloc
+    arena) while the package is written in the background.
+    """
+    assert job.build is not None and job.normalized is not None and job.schema is not None
+    job.progress("database")
+    db_path = job.build / f"{job.dataset.slug}.db"
+    if job.checked is not None:
+        finish_database(open_database(db_path), table=job.dataset.table_name, schema=job.schema)
+    else:
+        build_database(job.normalized.path, db_path, table=job.dataset.table_name,
+                       schema=job.schema, on_progress=lambda n: job.progress("database", n))
+    database = describe(db_path, job.build, role="sqlite", media_type="application/vnd.sqlite3")
+    others = job.package.result() if job.package is not None else job.files
+    return replace(job, package=None, files=(*others[:1], database, *others[1:]))
 
 
 def switch(job: Job) -> Job:
@@ -249,7 +269,7 @@ def switch(job: Job) -> Job:
 
 
 CHECK_STEPS: tuple[Step, ...] = (prepare_build, choose_schema, normalize_source, validate_data)
-PUBLISH_STEPS: tuple[Step, ...] = CHECK_STEPS + (gate, build_sqlite, write_package, switch)
+PUBLISH_STEPS: tuple[Step, ...] = CHECK_STEPS + (gate, write_package, build_sqlite, switch)
 
 
 def run(steps: Iterable[Step], job: Job) -> Job:
@@ -277,14 +297,15 @@ def publish(instance: Instance, engine: Engine, upload: Upload, *, dataset: str,
             steps: tuple[Step, ...] = PUBLISH_STEPS, lock_timeout: float = 30.0) -> Outcome:
     """Publish `upload` as the next release of `dataset` (or only check it, with CHECK_STEPS)."""
     target = catalog.get_dataset(engine, dataset)
-    with dataset_lock(instance, target.slug, timeout=lock_timeout):
+    with dataset_lock(instance, target.slug, timeout=lock_timeout), \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish") as pool:
         remove_orphans(instance, engine, target)
         with engine.connect() as conn:
             version = catalog.max_version(conn, target.id) + 1
         build = instance.tmp / f"{target.slug}.{version}.{uuid.uuid4().hex}"
         job = Job(instance, engine, target, get_publisher_by_id(engine, target.publisher_id),
                   upload, notes=notes, actor=actor, on_progress=on_progress, version=version,
-                  build=build)
+                  build=build, pool=pool)
         job = _run_cleanly(steps, job)
     assert job.report is not None and job.schema is not None
     return Outcome(target, version, job.report, job.schema, job.schema_inferred, job.files)
