@@ -181,8 +181,8 @@ def test_every_feed_parses_and_carries_the_markup_as_text(site: Site) -> None:
         parsed = feedparser.parse(body, sanitize_html=False)
         assert not parsed.bozo, (url, parsed.get("bozo_exception"))
         for entry in parsed.entries:
-            for key in ("title_detail", "summary_detail"):
-                detail = entry.get(key)
+            details = [entry.get("title_detail"), entry.get("summary_detail"), *entry.get("content", [])]
+            for detail in details:
                 if detail is None:
                     continue
                 if detail.type == "text/html":  # readers render it: the markup must be escaped
