@@ -283,3 +283,8 @@ def test_a_staff_form_shows_back_what_was_typed_escaped(site: Site) -> None:
         "csrf_token": token, "slug": "BAD SLUG", "name_bg": PAYLOAD, "homepage": "javascript:x"})
     assert page.status_code < 500
     assert _html_is_inert(page.text) == []
+
+
+def test_the_readme_documents_how_formula_cells_are_exported() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "starts like a spreadsheet formula" in readme and "apostrophe" in readme
