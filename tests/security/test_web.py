@@ -250,3 +250,24 @@ def test_an_oversized_upload_is_refused_before_its_body_is_sent(world: World,
                 break
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def test_a_new_token_is_shown_once_works_only_for_its_publisher_and_dies_when_revoked(
+        world: World, signed_in: Callable[[str], FlaskClient]) -> None:
+    client = signed_in("admin-a@x.bg")
+    token = csrf_of(client.get("/staff/publishers/a/tokens").text)
+    page = client.post("/staff/publishers/a/tokens", data={"csrf_token": token, "name": "ci"}).text
+    secret = re.search(r"(otk_[A-Za-z0-9_\-]+)", page)
+    assert secret, "the new token is shown on the page that created it"
+    assert secret.group(1) not in client.get("/staff/publishers/a/tokens").text
+    api = world.app.test_client()
+    auth = {"Authorization": f"Bearer {secret.group(1)}"}
+    assert (api.get("/api/v1/datasets/a-data", headers=auth).status_code,
+            api.get("/api/v1/datasets/b-data", headers=auth).status_code) == (200, 403)
+    with world.portal.engine.connect() as conn:
+        stored = [v for (v,) in conn.execute(sa.text("select token_hash from api_tokens"))]
+        newest = conn.execute(sa.text("select max(id) from api_tokens")).scalar()
+    assert secret.group(1) not in " ".join(stored)
+    token = csrf_of(client.get("/staff/publishers/a/tokens").text)
+    client.post(f"/staff/publishers/a/tokens/{newest}/revoke", data={"csrf_token": token})
+    assert api.get("/api/v1/datasets/a-data", headers=auth).status_code == 401
