@@ -23,6 +23,7 @@ import pytest
 
 from app.state import Portal
 from datasets import catalog
+from datasets.consistency import check_instance
 from publishers.registry import get_publisher
 from publishers.tokens import create_token
 from publishers.users import add_user, grant
@@ -182,3 +183,31 @@ def test_stalled_uploads_and_half_sent_requests_do_not_block_other_requests(serv
     finally:
         for sock in stalled:
             sock.close()
+
+
+def test_api_uploads_over_http_at_once_during_reads_each_become_one_release(
+        served: Served, tmp_path: Path) -> None:
+    plan = [("budget", 301), ("budget", 302), ("budget-2", 303), ("budget-2", 304), ("budget", 305)]
+    before = {slug: len(_row_tags_by_version(served.portal, slug)) for slug in ("budget", "budget-2")}
+    answers: list[httpx.Response] = []
+
+    def upload(slug: str, tag: int) -> None:
+        with tagged_budget(tmp_path, tag).open("rb") as sent:
+            answers.append(httpx.post(f"{served.url}/api/v1/datasets/{slug}/releases", timeout=120,
+                                      headers={"Authorization": f"Bearer {served.token}"},
+                                      files={"file": (f"r{tag}.csv", sent, "text/csv")},
+                                      data={"notes": f"#N{tag}"}))
+
+    threads = [threading.Thread(target=upload, args=step) for step in plan]
+    for thread in threads:
+        thread.start()
+    hits = hammer(served.url, PAGES + SQL, workers=3,
+                  until=lambda: not any(t.is_alive() for t in threads), at_least=50)
+    assert errors(hits) == []
+    assert [a.status_code for a in answers] == [201] * len(plan), [a.text[:300] for a in answers]
+    for slug in ("budget", "budget-2"):
+        holds = _row_tags_by_version(served.portal, slug)
+        tags = sorted(tag for s, tag in plan if s == slug)
+        assert sorted(t for v in holds.values() for t in v if t in tags) == tags  # each once
+        assert sorted(holds) == list(range(1, before[slug] + len(tags) + 1))
+    assert check_instance(served.portal.instance, served.portal.engine).findings == ()
