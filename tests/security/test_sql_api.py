@@ -20,6 +20,8 @@ from app import config
 from app.sql import make_sql_app
 from app.sql_clients import ClientSlots
 from app.state import Portal, open_portal
+from datasets.catalog import create_dataset
+from datasets.publish import Upload, publish
 from publishers import feedback
 from tests.conftest import free_port, publish_rows, start_server, stop_server
 from tests.staff.staff_world import build_world
@@ -33,6 +35,11 @@ def _fill(portal: Portal, tmp: Path) -> list[str]:
     """Staff, tokens, sessions and a citizen's e-mail in the catalog; data to query; secrets."""
     world = build_world(portal, tmp)
     publish_rows(portal, "big", ({"id": i, "name": f"име {i}", "amount": i} for i in range(BIG_ROWS)))
+    create_dataset(portal.engine, "brackets", publisher="a", title_bg="Скоби")
+    source = tmp / "brackets.csv"
+    source.write_text('"a]b";"""q""";"[c";"id; DROP TABLE x"\r\n1;2;3;4\r\n', encoding="utf-8")
+    assert publish(portal.instance, portal.engine, Upload(source, "brackets.csv"),
+                   dataset="brackets").report.valid
     item = feedback.submit(portal.engine, kind="request", publisher_id=1, title="Искане за данни",
                            body="Моля, публикувайте бюджета.", address="127.0.0.1", consent=True,
                            email="citizen.secret@example.org")
@@ -147,7 +154,7 @@ def test_the_csv_of_a_table_is_not_streamed_past_the_row_limit(server: Server) -
 
 def test_no_database_under_sql_holds_accounts_token_hashes_or_citizens_emails(server: Server) -> None:
     names = httpx.get(f"{server.url}/sql/.json").json()
-    assert sorted(names) == ["a-data", "b-data", "big"]
+    assert sorted(names) == ["a-data", "b-data", "big", "brackets"]
     leaked = {}
     for db in names:
         tables = server.sql(db, "select name from sqlite_master where type in ('table', 'view')",
@@ -163,10 +170,20 @@ def test_only_release_files_are_ever_mounted(server: Server) -> None:
     releases = server.portal.instance.releases.resolve()
     files = {name: Path(db.path).resolve() for name, db in app.ds.databases.items() if db.path}
     in_memory = {name for name, db in app.ds.databases.items() if not db.path}
-    assert sorted(files) == ["a-data", "b-data", "big"] and in_memory <= {"_internal"}
+    assert sorted(files) == ["a-data", "b-data", "big", "brackets"] and in_memory <= {"_internal"}
     assert all(releases in path.parents for path in files.values()), files
     for name in ("catalog", "catalog.db", "_internal", "_memory"):
         assert httpx.get(f"{server.url}/sql/{name}.json").status_code in (403, 404)
+
+
+def test_headers_with_brackets_quotes_and_sql_leave_every_query_on_the_table_working(
+        server: Server) -> None:
+    tables = httpx.get(f"{server.url}/sql/brackets.json").json()["tables"]
+    table = next(t for t in tables if not t["hidden"] and not t["fts_table"])
+    rows = httpx.get(f"{server.url}/sql/brackets/{table['name']}.json?_shape=array").json()
+    page = httpx.get(f"{server.url}/sql/brackets/{table['name']}")
+    assert [[v for k, v in r.items() if k != "rowid"] for r in rows] == [[1, 2, 3, 4]]
+    assert page.status_code == 200 and all("]" not in c and "[" not in c for c in table["columns"])
 
 
 def test_one_client_with_many_heavy_queries_leaves_room_for_everybody_else(server: Server) -> None:
@@ -184,14 +201,16 @@ def test_one_client_with_many_heavy_queries_leaves_room_for_everybody_else(serve
         thread.start()
     time.sleep(0.3)  # sequencing only: let the heavy queries reach the server first
     light = server.sql("big", "select 1 as one", client="192.0.2.2")
-    page = httpx.get(server.url + "/", timeout=60)
     with lock:
         finished.append("light")
-        heavy_done_before_light = [f for f in finished if f != "light"]
+        heavy_done_before_light = len(finished) - 1
+    page = httpx.get(server.url + "/", timeout=60)
     for thread in threads:
         thread.join()
     assert (light.status_code, light.json()["rows"], page.status_code) == (200, [{"one": 1}], 200)
-    assert heavy_done_before_light == []
+    # Without the per-client limit the light query queues behind all nine (8 or 9 finish
+    # first); with it, it takes the free thread at once: at most the first two, on a slow day.
+    assert heavy_done_before_light <= 2
     assert sorted(finished) == ["heavy:400"] * 9 + ["light"]
 
 
