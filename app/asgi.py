@@ -6,6 +6,7 @@ from typing import Any
 from a2wsgi import WSGIMiddleware
 
 from app import create_app, portal_of
+from app.asgi_cache import revalidating
 from app.buffering import buffered
 from app.headers import secured
 from app.sql import PREFIX, ASGIApp, Receive, Scope, Send, collapse_slashes, lifespan, make_sql_app
@@ -24,6 +25,8 @@ def create_asgi(test_config: dict[str, Any] | None = None) -> ASGIApp:
     sql = secured(make_sql_app(portal_of(flask_app)))
     # Flask runs in a2wsgi's threads: give it only whole bodies, read on the event loop.
     web = buffered(WSGIMiddleware(flask_app), max_bytes=flask_app.config["MAX_CONTENT_LENGTH"])
+    # Public pages render once per version of the catalog; every copy is revalidated.
+    web = revalidating(web)
 
     async def portal(scope: Scope, receive: Receive, send: Send) -> None:
         # Neither Flask (behind a2wsgi) nor our Datasette needs start-up work: just answer.
