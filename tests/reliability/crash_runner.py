@@ -1,7 +1,8 @@
 """Run publishes and SIGKILL them at the N-th traced line: used by test_crash.py.
 
-Counting line events of the project's own code (and of SQLAlchemy while the catalog row is
-committed) gives kill points in every step of a publish without any hook in production code.
+Counting line events of the project's own code, in the publish's thread and the one that
+packages in the background (and SQLAlchemy's while the catalog row is committed), gives kill
+points in every step of a publish without any hook in production code.
 Each line is tagged with the part of the publish it belongs to, from the step on the stack and
 the module running: prepare, reading, validating, sqlite, package, rename, commit, after.
 
@@ -19,6 +20,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,7 @@ class Tracer:
     def __init__(self, kill_at: int) -> None:
         self.kill_at = kill_at
         self.count = 0
+        self.lock = threading.Lock()
         self.step = "prepare"
         self.phase_lines: dict[str, list[int]] = {}
         self.marks: dict[str, int] = {}
@@ -57,6 +60,8 @@ class Tracer:
         self.switch_file = inspect.getsourcefile(pipeline.switch)
 
     def _phase(self, frame: Any) -> str:
+        if threading.current_thread() is not threading.main_thread():  # the background package
+            return MODULE_PHASE.get(os.path.basename(frame.f_code.co_filename), "package")
         if self.step == "switch":
             return "after" if "done" in self.marks else "commit" if "commit" in self.marks else "rename"
         if self.step == "normalize_source":
@@ -75,14 +80,17 @@ class Tracer:
         committing = "commit" in self.marks and "done" not in self.marks
         if not (filename.startswith(OURS) or (committing and filename.startswith(SQLALCHEMY))):
             return None
-        if event == "call" and frame.f_code.co_name in STEP_PHASE and filename == self.switch_file:
+        main = threading.current_thread() is threading.main_thread()
+        if event == "call" and main and frame.f_code.co_name in STEP_PHASE \
+                and filename == self.switch_file:
             self.step = frame.f_code.co_name
         if event == "line":
-            self.count += 1
-            self._mark(frame)
-            self.phase_lines.setdefault(self._phase(frame), []).append(self.count)
-            if self.count == self.kill_at:
-                os.kill(os.getpid(), signal.SIGKILL)
+            with self.lock:  # lines of the publish's background thread count too
+                self.count += 1
+                self._mark(frame)
+                self.phase_lines.setdefault(self._phase(frame), []).append(self.count)
+                if self.count == self.kill_at:
+                    os.kill(os.getpid(), signal.SIGKILL)
         return self
 
 
@@ -91,11 +99,13 @@ def publish_traced(instance: str, dataset: str, file: Path, kill_at: int) -> Tra
     portal = open_portal({"INSTANCE": instance, "DATABASE_URL": None})
     tracer = Tracer(kill_at)
     sys.settrace(tracer)
+    threading.settrace(tracer)
     try:
         pipeline.publish(portal.instance, portal.engine, pipeline.Upload(file, file.name),
                          dataset=dataset)
     finally:
         sys.settrace(None)
+        threading.settrace(None)  # type: ignore[arg-type]
         portal.engine.dispose()
     return tracer
 

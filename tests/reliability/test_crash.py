@@ -7,6 +7,7 @@ right after the kill; after a restart the leftovers are gone, the catalog and th
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -28,6 +29,8 @@ RUNNER = Path(__file__).with_name("crash_runner.py")
 PER_PHASE = {"prepare": 3, "reading": 10, "validating": 9, "sqlite": 9, "package": 8,
              "rename": 6, "commit": 10, "after": 3}
 SQLITE_LEFTOVERS = ("*-journal", "*-wal", "*-shm")
+# The counting run and the killed runs must execute the very same lines: same hash seed.
+RUNNER_ENV = {**os.environ, "PYTHONHASHSEED": "0"}
 Kill = Callable[[Path, int], dict]
 
 
@@ -45,7 +48,7 @@ def trace(base_instance: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     copy = tmp_path_factory.mktemp("count") / "instance"
     shutil.copytree(base_instance, copy)
     done = subprocess.run([sys.executable, str(RUNNER), "count", "budget", str(H1), str(copy)],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, env=RUNNER_ENV)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -54,7 +57,7 @@ def trace(base_instance: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
 def kill() -> Iterator[Kill]:
     """kill(instance, n): publish H1 into the instance in a forked child SIGKILLed at line n."""
     runner = subprocess.Popen([sys.executable, str(RUNNER), "serve", "budget", str(H1)], cwd=ROOT,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                              env=RUNNER_ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert runner.stdin is not None and runner.stdout is not None
 
     def run(instance: Path, point: int) -> dict:
