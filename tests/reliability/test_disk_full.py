@@ -12,6 +12,7 @@ import errno
 import fnmatch
 import io
 import shutil
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -224,4 +225,40 @@ def test_an_upload_received_onto_a_full_disk_is_a_507_in_both_languages_and_leav
     assert len(disk.hit) == 1 and response.status_code == 507
     assert (response.json["title"], response.json["title_bg"]) == (full.en, full.bg)
     assert list(uploads.uploads_dir(budget_portal.instance).iterdir()) == []
+    assert_old_state_and_no_leftovers(budget_portal)
+
+
+def test_the_build_is_removed_only_after_the_background_package_stopped_writing(
+        budget_portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills while indexing and the zip is still being written in the background:
+    the cleanup must wait for that writer, or it races it and leaves a half-deleted build."""
+    cleaning, zipped = threading.Event(), threading.Event()
+    real_open, real_rmtree = io.open, shutil.rmtree
+    real_finish = datasets.publish.finish_database
+    writer_alive_at_cleanup: list[bool] = []
+
+    def held_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if str(file).endswith(".zip") and "w" in mode:
+            cleaning.wait(2)  # a slow disk: the zip is still being written
+            zipped.set()
+        return real_open(file, mode, *args, **kwargs)
+
+    def full_while_indexing(db: Any, **kwargs: Any) -> None:
+        pages = db.conn.execute("PRAGMA page_count").fetchone()[0]
+        db.conn.execute(f"PRAGMA max_page_count={pages}")
+        real_finish(db, **kwargs)
+
+    def watched_rmtree(path: Any, *args: Any, **kwargs: Any) -> None:
+        if Path(path).parent == budget_portal.instance.tmp:
+            writer_alive_at_cleanup.append(not zipped.is_set())
+            cleaning.set()
+        real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", held_open)
+    monkeypatch.setattr(datasets.publish, "finish_database", full_while_indexing)
+    monkeypatch.setattr(shutil, "rmtree", watched_rmtree)
+    with pytest.raises(StorageFull):
+        publish(budget_portal.instance, budget_portal.engine, Upload(H1, "h1.csv"), dataset="budget")
+    monkeypatch.undo()
+    assert writer_alive_at_cleanup == [False]
     assert_old_state_and_no_leftovers(budget_portal)
