@@ -24,7 +24,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-KEYED = (b"cookie", b"accept", b"accept-language", b"accept-encoding")
+# Host and scheme are in the key too: a copy made for http (no HSTS) or for another Host
+# header (URLs built from it) must never answer a request over https or for this host.
+KEYED = (b"cookie", b"accept", b"accept-language", b"accept-encoding", b"host")
 VALIDATORS = frozenset({b"if-none-match", b"if-modified-since", b"if-match",
                         b"if-unmodified-since", b"if-range", b"range", b"authorization"})
 MAX_BODY = 1 << 20  # a bigger response is passed through, never kept
@@ -78,7 +80,7 @@ def _key(scope: Scope) -> tuple[Any, ...] | None:
         return None  # the client revalidates, or sends credentials: Flask answers it itself
     keyed = tuple(sorted((bytes(n).lower(), bytes(v)) for n, v in headers
                          if bytes(n).lower() in KEYED))
-    return scope["path"], scope.get("query_string", b""), keyed
+    return scope.get("scheme", "http"), scope["path"], scope.get("query_string", b""), keyed
 
 
 def _keepable(status: int, headers: list[tuple[bytes, bytes]]) -> bytes | None:
