@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.interop import engine, site
 from datasets.feed_queries import catalog_entries
+from datasets.search import catalog_stamp
 from metadata.ckan import (CKAN_VERSION, Package, SearchQueryError, SearchRequest, tag_dict,
                            group_dict, organization_dict, package_dict, search)
 from metadata.dcat import SITE_NAME
@@ -58,7 +59,18 @@ def _list(value: Any) -> list[str]:
 
 
 def _packages() -> list[Package]:
-    return [package_dict(site(), *entry.as_tuple()) for entry in catalog_entries(engine())]
+    """Every package dict, built once per version of the catalog (10,000 take seconds).
+
+    The catalog stamp is what the public pages' ETags rest on: it changes whenever anything
+    published changes. Callers only read the dicts.
+    """
+    key = (site().base_url, catalog_stamp(engine()))
+    kept = current_app.extensions.get("otkrito.ckan_packages")
+    if kept is None or kept[0] != key:
+        kept = (key, [package_dict(site(), *entry.as_tuple())
+                      for entry in catalog_entries(engine())])
+        current_app.extensions["otkrito.ckan_packages"] = kept  # one assignment: thread-safe
+    return kept[1]
 
 
 def _find_package(params: Params) -> Package:

@@ -5,9 +5,11 @@ a feed over tens of thousands of releases costs the same as one over ten.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -52,10 +54,33 @@ class CatalogEntry:
         return self.dataset, self.publisher, self.release
 
 
+# Matching themes and keywords reads every dataset's JSON lists (50 ms at 10,000 datasets):
+# the ids are kept per catalog stamp, which changes whenever any dataset or publisher does.
+_KEPT_IDS: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
+_KEPT_MAX = 256
+_KEPT_LOCK = threading.Lock()
+
+
 def _dataset_ids(conn: Connection, query: FeedQuery) -> list[int] | None:
     """Return the ids of datasets the query is limited to, or None for every dataset."""
     if not (query.publisher or query.dataset or query.theme or query.keyword):
         return None
+    from datasets.search import catalog_stamp
+
+    key = (str(conn.engine.url), query, catalog_stamp(conn.engine))
+    with _KEPT_LOCK:
+        if key in _KEPT_IDS:
+            _KEPT_IDS.move_to_end(key)
+            return _KEPT_IDS[key]
+    ids = _matching_ids(conn, query)
+    with _KEPT_LOCK:
+        _KEPT_IDS[key] = ids
+        while len(_KEPT_IDS) > _KEPT_MAX:
+            _KEPT_IDS.popitem(last=False)
+    return ids
+
+
+def _matching_ids(conn: Connection, query: FeedQuery) -> list[int]:
     select = sa.select(datasets.c.id, datasets.c.slug, datasets.c.themes, datasets.c.keywords,
                        publishers.c.slug.label("publisher_slug")).join(
         publishers, publishers.c.id == datasets.c.publisher_id)
