@@ -6,6 +6,7 @@ are printed, not asserted); stalled uploads and half-sent requests do not block 
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import socket
@@ -24,6 +25,7 @@ import pytest
 from app.state import Portal
 from datasets import catalog
 from datasets.consistency import check_instance
+from datasets.publish import Upload, publish
 from publishers.registry import get_publisher
 from publishers.tokens import create_token
 from publishers.users import add_user, grant
@@ -32,6 +34,7 @@ from tests.reliability.conftest import ROOT, make_budget_instance, tagged_budget
 from tests.reliability.load import errors, hammer, report
 
 NOTES = re.compile(r"#N(\d+)")
+BIG_ROWS = 150_000
 PAGES = ["/", "/datasets", "/datasets/budget", "/datasets/budget-2", "/publishers/levski",
          "/datasets/budget/releases/1"]
 SEARCHES = ["/datasets?q=%D0%B7%D0%B0%D0%BF%D0%BB%D0%B0%D1%82%D0%B8", "/datasets?q=budget&sort=title"]
@@ -59,6 +62,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`otkrito serve --workers 2` over an instance with two budget datasets."""
     root = tmp_path_factory.mktemp("load") / "instance"
     portal = make_budget_instance(root, datasets=("budget", "budget-2"))
+    big = tmp_path_factory.mktemp("big") / "big.csv"
+    with big.open("w", encoding="utf-8") as out:  # ~11 MB: more than any socket buffer holds
+        out.write("id,name,amount\n")
+        out.writelines(f"{i},Обект {i} в община Левски,{i * 3.5:.2f}\n" for i in range(BIG_ROWS))
+    catalog.create_dataset(portal.engine, "big", publisher="levski", title_bg="Голям набор")
+    publish(portal.instance, portal.engine, Upload(big, "big.csv"), dataset="big")
     editor = add_user(portal.engine, "editor@levski.bg", password="correct horse battery staple")
     grant(portal.engine, editor.email, "editor", publisher="levski")
     _token, secret = create_token(portal.engine, publisher_id=get_publisher(portal.engine, "levski").id,
@@ -158,6 +167,45 @@ def _stall(url: str, request: bytes) -> socket.socket:
     sock = socket.create_connection((host, int(port)))
     sock.sendall(request)
     return sock
+
+
+def _read_response(sock: socket.socket) -> tuple[bytes, bytes]:
+    """Read one whole HTTP/1.1 response with a Content-Length: its head and its body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        chunk = sock.recv(1 << 20)
+        assert chunk, "the connection closed early"
+        body += chunk
+    return head, body
+
+
+def test_clients_that_never_read_big_downloads_do_not_block_other_requests(served: Served) -> None:
+    dataset = catalog.get_dataset(served.portal.engine, "big")
+    release = catalog.get_release(served.portal.engine, dataset, 1)
+    host, port = served.url.removeprefix("http://").split(":")
+    names = [release.file(role).name for role in ("data", "sqlite", "source")]  # type: ignore[union-attr]
+    readers = []
+    for i in range(30):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # reads nothing, holds little
+        sock.connect((host, int(port)))
+        sock.sendall(f"GET /datasets/big/releases/1/{names[i % 3]} HTTP/1.1\r\n"
+                     f"Host: {host}\r\n\r\n".encode())
+        readers.append(sock)
+    try:
+        paths = PAGES + FEEDS + DOWNLOADS + SQL
+        hits = hammer(served.url, paths, workers=4, until=lambda: True, at_least=2 * len(paths))
+        assert errors(hits) == []
+        head, body = _read_response(readers[0])  # and the slow reader still gets every byte
+        assert head.startswith(b"HTTP/1.1 200")
+        assert hashlib.sha256(body).hexdigest() == release.file("data").sha256  # type: ignore[union-attr]
+    finally:
+        for sock in readers:
+            sock.close()
 
 
 def test_stalled_uploads_and_half_sent_requests_do_not_block_other_requests(served: Served) -> None:

@@ -1,8 +1,10 @@
-"""Request bodies are read whole on the event loop before Flask's threads see them (SECURITY 38).
+"""Slow clients are handled on the event loop, never in Flask's threads (SECURITY 38).
 
-The live-server test in test_load.py shows stalled clients do not block anyone; these pin the
-edges of the buffering itself: pieces arrive whole, a silent client gets 408, an over-long
-body without a length gets 413, and neither ever reaches the app.
+The live-server tests in test_load.py show stalled uploads and clients that never read do not
+block anyone; these pin the edges of the buffering itself. Requests: pieces arrive whole, a
+silent client gets 408, an over-long body without a length gets 413, and neither reaches the
+app. Responses: the app hands its whole body over while the client has read none of it, the
+client still gets every byte in order, and past the spool limit the app waits.
 """
 from __future__ import annotations
 
@@ -99,3 +101,63 @@ def test_a_get_is_passed_straight_through() -> None:
     inner = Recorder()
     sent = call(buffered(inner, max_bytes=1000, idle_seconds=0.2), [piece(b"", False)], method="GET")
     assert inner.bodies == [b""] and sent[0]["status"] == 200
+
+
+def test_the_app_finishes_its_response_before_a_slow_client_reads_any_of_it() -> None:
+    chunks = [bytes([i]) * 300_000 for i in range(8)]  # 2.4 MB: past memory, into a file
+    finished_before_first_read: list[bool] = []
+    app_done = asyncio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for chunk in chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        app_done.set()
+
+    received: list[bytes] = []
+
+    async def run() -> None:
+        async def slow_send(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not received:
+                    await asyncio.wait_for(app_done.wait(), 5)  # the client reads nothing yet
+                    finished_before_first_read.append(app_done.is_set())
+                received.append(message["body"])
+
+        async def receive() -> Message:
+            await asyncio.Event().wait()
+            raise AssertionError("unreachable")
+
+        await buffered(app, max_bytes=1000)({"type": "http", "method": "GET", "path": "/",
+                                             "headers": []}, receive, slow_send)
+
+    asyncio.run(run())
+    assert finished_before_first_read == [True]
+    assert b"".join(received) == b"".join(chunks)
+
+
+def test_past_the_spool_limit_the_app_waits_for_the_client() -> None:
+    progress: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for i in range(3):
+            await send({"type": "http.response.body", "body": b"x" * 1000, "more_body": True})
+            progress.append(f"app {i}")
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def run() -> None:
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                progress.append("client")
+
+        async def receive() -> Message:
+            await asyncio.Event().wait()
+            raise AssertionError("unreachable")
+
+        await buffered(app, max_bytes=1000, spool_bytes=1500)(
+            {"type": "http", "method": "GET", "path": "/", "headers": []}, receive, send)
+
+    asyncio.run(run())
+    assert progress.index("client") < progress.index("app 1")  # 2000 unread bytes: it waited
