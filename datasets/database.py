@@ -7,7 +7,9 @@ re-inspects every row and is several times slower on million-row files.
 from __future__ import annotations
 
 import csv
+import json
 import sqlite3
+from concurrent.futures import Executor, Future
 from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -91,8 +93,8 @@ def create_database(db_path: Path, *, table: str, schema: dict[str, Any]) -> sql
 
 
 def open_database(db_path: Path) -> sqlite_utils.Database:
-    """Open a database being built."""
-    db = sqlite_utils.Database(db_path)
+    """Open a database being built (its connection may be handed from thread to thread)."""
+    db = sqlite_utils.Database(sqlite3.connect(db_path, check_same_thread=False))
     # The file is built under tmp/ and fsynced before the rename, so no journal is needed.
     db.conn.execute("PRAGMA journal_mode=OFF")
     db.conn.execute("PRAGMA synchronous=OFF")
@@ -114,14 +116,80 @@ def insert_rows(db: sqlite_utils.Database, table: str, rows: list[list[Any]], *,
                             rows)
 
 
-def finish_database(db: sqlite_utils.Database, *, table: str, schema: dict[str, Any]) -> None:
-    """Index the loaded table for filters and full-text search, analyze it and close it."""
+class Loader:
+    """Load batches of typed rows and index each one for full-text search as it lands.
+
+    Indexing a batch is one SQL statement that runs in SQLite, outside the GIL: given an
+    executor, it runs there while this thread prepares the next batch. The connection is
+    used by one thread at a time: each insert waits for the previous batch's indexing.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, *, table: str, schema: dict[str, Any],
+                 executor: Executor | None = None) -> None:
+        self.db, self.table, self.executor = db, table, executor
+        self.columns = _text_columns(schema["fields"])
+        key = _primary_key(schema)
+        types = {f["name"]: f.get("type", "string") for f in schema["fields"]}
+        # An integer key is the rowid: a batch's rows are found by their keys. Otherwise
+        # rowids are given in order, and a batch's rows are those after the last one before it.
+        self.key = ([f["name"] for f in schema["fields"]].index(key[0])
+                    if len(key) == 1 and types.get(key[0]) == "integer" else None)
+        self.pending: Future[None] | None = None
+        if self.columns:
+            db[table].enable_fts(self.columns, fts_version="FTS5", tokenize=FTS_TOKENIZER)
+        names = ", ".join(f"[{c}]" for c in self.columns)
+        where = ("rowid IN (SELECT value FROM json_each(?))" if self.key is not None
+                 else "rowid > ?")
+        self.index_sql = (f"INSERT INTO [{table}_fts] (rowid, {names}) "
+                          f"SELECT rowid, {names} FROM [{table}] WHERE {where}")
+
+    def insert(self, rows: list[list[Any]]) -> None:
+        """Insert one batch (repeated keys ignored: the checker reports them) and index it."""
+        if not rows:
+            return
+        self.wait()
+        if self.key is not None:
+            after: Any = json.dumps([row[self.key] for row in rows])
+        else:
+            after = self.db.conn.execute(f"SELECT coalesce(max(rowid), 0) FROM [{self.table}]"
+                                         ).fetchone()[0]
+        insert_rows(self.db, self.table, rows, ignore_repeated_keys=True)
+        if not self.columns:
+            return
+        if self.executor is None:
+            self._index(after)
+        else:
+            self.pending = self.executor.submit(self._index, after)
+
+    def _index(self, after: Any) -> None:
+        self.db.conn.execute(self.index_sql, (after,))
+
+    def wait(self) -> None:
+        """Wait for the last batch's indexing (and raise what it raised)."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+
+def finish_database(db: sqlite_utils.Database, *, table: str, schema: dict[str, Any],
+                    indexed: bool = False) -> None:
+    """Index the loaded table for filters and full-text search, analyze it and close it.
+
+    `indexed`: the FTS index was filled batch by batch (Loader). It is rebuilt if it does
+    not hold exactly one entry per row, which only a rejected upload with repeated keys
+    can cause: a published database's index is always whole.
+    """
     fields = schema["fields"]
     for column in _facet_columns(fields, _primary_key(schema)):
         db[table].create_index([column], find_unique_name=True)
     text_columns = _text_columns(fields)
-    if text_columns:
+    if text_columns and not indexed:
         db[table].enable_fts(text_columns, fts_version="FTS5", tokenize=FTS_TOKENIZER)
+    elif text_columns:
+        entries = db.conn.execute(f"SELECT count(*) FROM [{table}_fts_docsize]").fetchone()[0]
+        if entries != db.conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]:
+            with db.conn:
+                db.conn.execute(f"INSERT INTO [{table}_fts] ([{table}_fts]) VALUES ('rebuild')")
     db.conn.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
     db.conn.execute("ANALYZE")
     db.conn.close()

@@ -25,8 +25,8 @@ from sqlalchemy.exc import DBAPIError
 
 from datasets import catalog
 from datasets.check import Checked
-from datasets.database import (BATCH, build_database, create_database, finish_database,
-                               insert_rows, open_database)
+from datasets.database import (BATCH, Loader, build_database, create_database, finish_database,
+                               open_database)
 from datasets.files import describe, fsync_dir, fsync_tree
 from datasets.infer import infer_schema
 from datasets.instance import Instance, dataset_lock, try_dataset_lock
@@ -143,14 +143,20 @@ def normalize_source(job: Job) -> Job:
     def load(cells: list[str], number: int) -> None:
         batch.append(checker.row(cells, number))
         if len(batch) >= BATCH:
-            insert_rows(db, job.dataset.table_name, batch, ignore_repeated_keys=True)
+            loader.insert(batch)
             batch.clear()
 
     try:
         with db.conn, _open(job) as table:
-            normalized = normalize(table, job.schema, job.build / job.data_name,
-                                   on_progress=on_read, on_row=load)
-            insert_rows(db, job.dataset.table_name, batch, ignore_repeated_keys=True)
+            # FTS indexing of each batch runs on the publish's thread pool meanwhile.
+            loader = Loader(db, table=job.dataset.table_name, schema=job.schema,
+                            executor=job.pool)
+            try:
+                normalized = normalize(table, job.schema, job.build / job.data_name,
+                                       on_progress=on_read, on_row=load)
+                loader.insert(batch)
+            finally:
+                loader.wait()
         checked = checker.finish()
     finally:
         checker.close()
@@ -233,8 +239,9 @@ def build_sqlite(job: Job) -> Job:
     assert job.build is not None and job.normalized is not None and job.schema is not None
     job.progress("database")
     db_path = job.build / f"{job.dataset.slug}.db"
-    if job.checked is not None:
-        finish_database(open_database(db_path), table=job.dataset.table_name, schema=job.schema)
+    if job.checked is not None:  # loaded and FTS-indexed while normalizing
+        finish_database(open_database(db_path), table=job.dataset.table_name, schema=job.schema,
+                        indexed=True)
     else:
         build_database(job.normalized.path, db_path, table=job.dataset.table_name,
                        schema=job.schema, on_progress=lambda n: job.progress("database", n))
