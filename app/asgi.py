@@ -23,7 +23,8 @@ def create_asgi(test_config: dict[str, Any] | None = None) -> ASGIApp:
     """Build the portal's ASGI app from the same settings as create_app."""
     flask_app = create_app(test_config)
     sql = secured(make_sql_app(portal_of(flask_app)))
-    # Flask runs in a2wsgi's threads: give it only whole bodies, read on the event loop.
+    # Flask runs in a2wsgi's threads: slow clients are served from the event loop (whole
+    # request bodies in, responses spooled out) so they never hold one of those threads.
     web = buffered(WSGIMiddleware(flask_app), max_bytes=flask_app.config["MAX_CONTENT_LENGTH"])
     # Public pages render once per version of the catalog; every copy is revalidated.
     web = revalidating(web)
