@@ -13,6 +13,7 @@ import fnmatch
 import io
 import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -228,37 +229,36 @@ def test_an_upload_received_onto_a_full_disk_is_a_507_in_both_languages_and_leav
     assert_old_state_and_no_leftovers(budget_portal)
 
 
-def test_the_build_is_removed_only_after_the_background_package_stopped_writing(
+def test_the_build_is_removed_only_after_the_publishs_background_work_stopped(
         budget_portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The disk fills while indexing and the zip is still being written in the background:
-    the cleanup must wait for that writer, or it races it and leaves a half-deleted build."""
-    cleaning, zipped = threading.Event(), threading.Event()
-    real_open, real_rmtree = io.open, shutil.rmtree
-    real_finish = datasets.publish.finish_database
-    writer_alive_at_cleanup: list[bool] = []
+    """The disk fills just as a publish hands work to its background thread (FTS indexing, the
+    package): the cleanup must wait for that work, or it races it and leaves a half-deleted
+    build (with SQLite journals) behind."""
+    cleaning, stopped = threading.Event(), threading.Event()
+    real_rmtree = shutil.rmtree
+    busy_at_cleanup: list[bool] = []
 
-    def held_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        if str(file).endswith(".zip") and "w" in mode:
-            cleaning.wait(2)  # a slow disk: the zip is still being written
-            zipped.set()
-        return real_open(file, mode, *args, **kwargs)
-
-    def full_while_indexing(db: Any, **kwargs: Any) -> None:
-        pages = db.conn.execute("PRAGMA page_count").fetchone()[0]
-        db.conn.execute(f"PRAGMA max_page_count={pages}")
-        real_finish(db, **kwargs)
+    class FillingPool(ThreadPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+            def slow(*inner: Any, **named: Any) -> Any:
+                cleaning.wait(2)  # a slow disk: still writing when the publish gives up
+                try:
+                    return fn(*inner, **named)
+                finally:
+                    stopped.set()
+            super().submit(slow, *args, **kwargs)
+            raise OSError(errno.ENOSPC, "No space left on device")
 
     def watched_rmtree(path: Any, *args: Any, **kwargs: Any) -> None:
-        if Path(path).parent == budget_portal.instance.tmp:
-            writer_alive_at_cleanup.append(not zipped.is_set())
+        if Path(path).parent == budget_portal.instance.tmp and not cleaning.is_set():
+            busy_at_cleanup.append(not stopped.is_set())
             cleaning.set()
         real_rmtree(path, *args, **kwargs)
 
-    monkeypatch.setattr(io, "open", held_open)
-    monkeypatch.setattr(datasets.publish, "finish_database", full_while_indexing)
+    monkeypatch.setattr(datasets.publish, "ThreadPoolExecutor", FillingPool)
     monkeypatch.setattr(shutil, "rmtree", watched_rmtree)
     with pytest.raises(StorageFull):
         publish(budget_portal.instance, budget_portal.engine, Upload(H1, "h1.csv"), dataset="budget")
     monkeypatch.undo()
-    assert writer_alive_at_cleanup == [False]
+    assert busy_at_cleanup == [False]
     assert_old_state_and_no_leftovers(budget_portal)
