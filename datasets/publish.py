@@ -328,6 +328,8 @@ def _run_cleanly(steps: tuple[Step, ...], job: Job) -> Job:
             raise StorageFull("publish.disk-full") from error
         raise
     finally:
+        if job.pool is not None:  # background work may still write into the build
+            job.pool.shutdown(wait=True)
         # After a successful switch the build was renamed away and this finds nothing.
         shutil.rmtree(job.build, ignore_errors=True)
 
