@@ -74,7 +74,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             server.stderr.close()
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's sync API keeps an event loop running in the main thread while it is
+# open, which would break every later test that calls asyncio.run().
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
     if not Path(CHROMIUM).exists():
