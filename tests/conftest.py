@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import httpx
 import pytest
 import sqlite_utils
+from flask.testing import FlaskClient
 
 from app import config
 from app.state import Portal, open_portal
@@ -20,6 +21,7 @@ from datasets import catalog
 from datasets.files import sha256_of
 from metadata.records import ReleaseFile
 from publishers.registry import add_publisher, find_publisher
+from tests.staff.staff_world import World, build_world, login
 
 REPO = Path(__file__).resolve().parent.parent
 Rows = Iterable[Mapping[str, Any]]
@@ -152,3 +154,22 @@ def live_server(spawn_server: Callable[..., str]) -> str:
     """The real uvicorn server on a free 127.0.0.1 port, against the fresh instance; its URL."""
     return spawn_server("-m", "uvicorn", "app.asgi:factory", "--factory", "--host", "127.0.0.1",
                         "--port", "{port}", "--log-level", "warning")
+
+
+@pytest.fixture
+def world(portal: Portal, tmp_path: Path) -> World:
+    """Publishers a and b with staff, data, an upload and API tokens (tests/staff/staff_world.py)."""
+    return build_world(portal, tmp_path)
+
+
+@pytest.fixture
+def signed_in(world: World) -> Callable[[str], FlaskClient]:
+    """signed_in(email) -> a test client with that user's session."""
+
+    def client_for(email: str) -> FlaskClient:
+        client = world.app.test_client()
+        response = login(client, email)
+        assert response.status_code == 302, response.text
+        return client
+
+    return client_for

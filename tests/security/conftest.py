@@ -1,41 +1,14 @@
-"""Security fixtures: the staff world (two publishers, staff, tokens) and a published-state snapshot."""
+"""Security helpers: a snapshot of the published state, and files written outside the instance."""
 from __future__ import annotations
 
 import hashlib
-import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "staff"))
-
-from staff_world import World, build_world, csrf_of, login  # noqa: E402
-
-from app.state import Portal  # noqa: E402
-
-__all__ = ["World", "csrf_of", "published_state", "files_outside"]
-
-
-@pytest.fixture
-def world(portal: Portal, tmp_path: Path) -> World:
-    """Publishers a and b with staff, data, an upload and API tokens (tests/staff/staff_world.py)."""
-    return build_world(portal, tmp_path)
-
-
-@pytest.fixture
-def signed_in(world: World) -> Callable[[str], FlaskClient]:
-    """signed_in(email) -> a test client with that user's session."""
-
-    def client_for(email: str) -> FlaskClient:
-        client = world.app.test_client()
-        response = login(client, email)
-        assert response.status_code == 302, response.text
-        return client
-
-    return client_for
+from app.state import Portal
+from tests.staff.staff_world import World, csrf_of  # noqa: F401 - re-exported for the tests
 
 
 def published_state(portal: Portal) -> dict[str, Any]:

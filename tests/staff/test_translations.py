@@ -6,7 +6,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from staff_world import World
+from tests.staff.staff_world import World
 
 APP = Path(__file__).resolve().parents[2] / "app"
 CATALOG = APP / "translations" / "bg" / "LC_MESSAGES"
