@@ -336,8 +336,38 @@ def _value_expression(i: int, field: Any, namespace: dict[str, Any]) -> str:
             mapping.update({value: 0 for value in field.false_values})
             namespace[f"b{i}"] = mapping
             return f"b{i}[{cell}]"
+    if checks and checks <= set(_BOUNDS):
+        bounded = _bounded_expression(i, field, checks, namespace)
+        if bounded is not None:
+            return bounded
     namespace[f"r{i}"] = _checked_reader(field)
     return f"r{i}({cell})"
+
+
+_BOUND_OPERATORS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">",
+                    "exclusiveMaximum": "<"}
+
+
+def _bounded_expression(i: int, field: Any, checks: set[str],
+                        namespace: dict[str, Any]) -> str | None:
+    """An integer or number with only bounds, compared as frictionless does (int, Decimal)."""
+    kind, defined = field.type, set(field.list_defined())
+    if kind == "integer" and "bare_number" not in defined:
+        parse, to_sql = "int", "v{i}"
+    elif kind == "number" and not defined & {"bare_number", "decimal_char", "group_char",
+                                             "float_number"}:
+        # Decimal compares exactly; a NaN raises on comparison (ArithmeticError: unsure).
+        parse, to_sql = "_Decimal", "float(v{i})"
+        namespace["_Decimal"] = Decimal
+    else:
+        return None
+    reader = field.create_value_reader()
+    tests = []
+    for n, name in enumerate(sorted(checks)):
+        namespace[f"k{i}_{n}"] = reader(field.constraints[name])  # as frictionless reads it
+        tests.append(f"v{i} {_BOUND_OPERATORS[name]} k{i}_{n}")
+    value = to_sql.format(i=i)
+    return f"({value} if ({' and '.join(tests).replace(f'v{i}', f'(v{i} := {parse}(c{i}))', 1)}) else _unsure())"
 
 
 def _checked_reader(field: Any) -> Reader:

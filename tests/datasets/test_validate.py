@@ -484,10 +484,13 @@ PLAIN_SCHEMA = {
         {"name": "code", "type": "string", "constraints": {"pattern": "[A-Z]{2}-[0-9]{2}"}},
         {"name": "note", "type": "string"},
         {"name": "count", "type": "integer", "constraints": {"required": True}},
+        {"name": "level", "type": "integer", "constraints": {"minimum": 0, "maximum": 10}},
+        {"name": "share", "type": "number",
+         "constraints": {"minimum": 0, "maximum": 1}},
     ],
     "primaryKey": ["id"],
 }
-PLAIN_GOOD = ["1", "5.5", "2026-03-26", "true", "a", "AB-01", "бележка", "3"]
+PLAIN_GOOD = ["1", "5.5", "2026-03-26", "true", "a", "AB-01", "бележка", "3", "5", "0.5"]
 PLAIN_EDGES = {
     0: [" 7 ", "1_000", "+5", "١٢", "1.0", "0x10", "-0", "1e3", " "],
     1: [" 1.5 ", "1_5.5", "+2", "-0.0", "1e5", "1E-3", "nan", "NaN", "inf", "-Infinity", "1,5",
@@ -499,6 +502,9 @@ PLAIN_EDGES = {
     5: ["AB-01\n", "ab-01", "AB-011", "AB-01 ", "АБ-01"],
     6: [" ", "\u00a0", "x" * 300],
     7: ["", " ", "0", "-1"],
+    8: ["0", "10", "11", "-1", " 5 ", "1_0", "5.0", "+3", ""],
+    9: ["0", "0.0", "-0", "1", "1.0", "1.0000000000000001", "0.00000000000000001", "1e-20",
+        "2e0", "nan", "inf", "-inf", " 0.5 ", "0,5", ""],
 }
 
 
@@ -512,7 +518,7 @@ def _plain_rows() -> list[list[str]]:
             row[0] = str(number) if column else cell
             row[column] = cell
             rows.append(row)
-    return rows + [[""] * 8, ["", "", "", "", "", "", "", "0"]]
+    return rows + [[""] * 10, ["", "", "", "", "", "", "", "0", "", ""]]
 
 
 def test_streaming_checker_fast_paths_decide_edge_cells_as_the_frictionless_cli(tmp_path,
