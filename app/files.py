@@ -56,6 +56,9 @@ def _cache(instance: Instance, slug: str, version: int) -> Path:
 
 
 _json_sizes: dict[Path, int] = {}
+# Sizing the JSON export means writing it out, and the XLSX export is built on its first
+# download: for a big release that takes seconds to minutes, and a page never waits for it.
+EAGER_EXPORT_ROWS = 50_000
 
 
 def downloads(instance: Instance, dataset: Dataset, release: Release) -> list[Download]:
@@ -64,12 +67,15 @@ def downloads(instance: Instance, dataset: Dataset, release: Release) -> list[Do
              for f in release.files]
     database = release_path(instance, dataset.slug, release, "sqlite")
     if database is not None and database.exists():
-        if database not in _json_sizes:
+        small = release.row_count <= EAGER_EXPORT_ROWS
+        cache = _cache(instance, dataset.slug, release.version)
+        if small and database not in _json_sizes:
             _json_sizes[database] = export.json_size(database, dataset.table_name)
-        xlsx = export.xlsx_file(database, dataset.table_name,
-                                cache=_cache(instance, dataset.slug, release.version))
-        found += [Download("json", "JSON", f"{dataset.slug}.json", _json_sizes[database], None),
-                  Download("xlsx", "XLSX", f"{dataset.slug}.xlsx", xlsx.stat().st_size, None)]
+        xlsx = (export.xlsx_file(database, dataset.table_name, cache=cache) if small
+                else export.xlsx_path(dataset.table_name, cache=cache))
+        found += [Download("json", "JSON", f"{dataset.slug}.json", _json_sizes.get(database), None),
+                  Download("xlsx", "XLSX", f"{dataset.slug}.xlsx",
+                           xlsx.stat().st_size if xlsx.exists() else None, None)]
     order = ("data", "json", "xlsx", "zip", "datapackage", "sqlite", "source")
     return sorted(found, key=lambda d: order.index(d.kind) if d.kind in order else len(order))
 

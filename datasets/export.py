@@ -50,9 +50,14 @@ def _cell(value: object) -> object:
     return value
 
 
+def xlsx_path(table: str, *, cache: Path) -> Path:
+    """Return where the XLSX export of a table is kept in `cache` (it may not exist yet)."""
+    return cache / f"{table}.xlsx"
+
+
 def xlsx_file(path: Path, table: str, *, cache: Path) -> Path:
     """Return the XLSX export of a release database, writing it into `cache` the first time."""
-    target = cache / f"{table}.xlsx"
+    target = xlsx_path(table, cache=cache)
     if target.exists():
         return target
     cache.mkdir(parents=True, exist_ok=True)

@@ -271,3 +271,19 @@ def test_the_chart_library_is_served_from_our_own_origin(client: FlaskClient) ->
     response = client.get("/vendor/chart.umd.min.js")
     assert response.status_code == 200 and b"Chart" in response.data[:2000]
     assert client.get("/vendor/..%2Fpackage.json").status_code == 404
+
+
+def test_a_big_release_page_lists_its_exports_without_building_them(
+        app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app import files
+
+    monkeypatch.setattr(files, "EAGER_EXPORT_ROWS", 5)  # every demo release is "big" now
+    portal = portal_of(app)
+    exports = portal.instance.export_dir(SETTLEMENTS, 1)
+    for built in exports.glob("*") if exports.exists() else ():
+        built.unlink()
+    page = client.get(f"/datasets/{SETTLEMENTS}?lang=en")
+    assert page.status_code == 200
+    assert f"{SETTLEMENTS}.xlsx" in page.text and f"{SETTLEMENTS}.json" in page.text
+    assert not exports.exists() or list(exports.iterdir()) == []  # nothing built for the page
+    assert client.get(f"/datasets/{SETTLEMENTS}/releases/1/{SETTLEMENTS}.xlsx").status_code == 200
