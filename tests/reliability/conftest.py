@@ -6,11 +6,15 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from flask import Flask
 
+from app import create_app
 from app.state import Portal, open_portal
 from datasets.catalog import create_dataset
 from datasets.publish import Upload, publish
-from publishers.registry import add_publisher
+from publishers.registry import add_publisher, get_publisher
+from publishers.tokens import create_token
+from publishers.users import add_user, grant
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo"
@@ -29,6 +33,16 @@ def seed_budget(portal: Portal, *, datasets: tuple[str, ...] = ("budget",)) -> P
     for slug in datasets:
         add_budget(portal, slug)
     return portal
+
+
+def api_editor(portal: Portal) -> tuple[Flask, str]:
+    """Return the portal's Flask app and an API token of an editor of levski."""
+    engine = portal.engine
+    editor = add_user(engine, "editor@levski.bg", password="correct horse battery staple")
+    grant(engine, editor.email, "editor", publisher="levski")
+    _token, secret = create_token(engine, publisher_id=get_publisher(engine, "levski").id,
+                                  user_id=editor.id, name="ci", actor="test")
+    return create_app({"INSTANCE": str(portal.instance.root), "SECRET_KEY": "test"}), secret
 
 
 def add_budget(portal: Portal, slug: str) -> None:

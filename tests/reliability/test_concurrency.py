@@ -16,17 +16,13 @@ from typing import Any, Callable
 
 import pytest
 
-from app import create_app
 from app.state import Portal
 from datasets import catalog
 from datasets.consistency import check_instance
 from datasets.instance import dataset_lock
 from datasets.publish import Upload, publish
 from metadata.errors import Conflict
-from publishers.registry import get_publisher
-from publishers.tokens import create_token
-from publishers.users import add_user, grant
-from tests.reliability.conftest import Q1, ROOT, add_budget, tagged_budget, tags_in
+from tests.reliability.conftest import Q1, ROOT, add_budget, api_editor, tagged_budget, tags_in
 from tests.reliability.surfaces import release_rows
 
 OTHERS = ("budget-2", "budget-3")
@@ -115,12 +111,7 @@ def test_processes_and_threads_publishing_at_once_to_two_datasets_lose_nothing(
 
 def test_api_uploads_at_once_to_one_dataset_each_become_one_release(
         budget_portal: Portal, tmp_path: Path) -> None:
-    engine = budget_portal.engine
-    editor = add_user(engine, "editor@levski.bg", password="correct horse battery staple")
-    grant(engine, editor.email, "editor", publisher="levski")
-    _token, secret = create_token(engine, publisher_id=get_publisher(engine, "levski").id,
-                                  user_id=editor.id, name="ci", actor="test")
-    app = create_app({"INSTANCE": str(budget_portal.instance.root), "SECRET_KEY": "test"})
+    app, secret = api_editor(budget_portal)
     files = {tag: tagged_budget(tmp_path, tag) for tag in range(6)}
 
     def post(tag: int) -> Callable[[], Any]:

@@ -23,7 +23,6 @@ from sqlalchemy import event
 
 import datasets.database
 import datasets.publish
-from app import create_app
 from app.cli import main
 from app.state import Portal
 from datasets import catalog, uploads
@@ -31,10 +30,7 @@ from datasets.consistency import check_instance
 from datasets.publish import Upload, publish
 from metadata.errors import StorageFull
 from metadata.messages import text
-from publishers.registry import get_publisher
-from publishers.tokens import create_token
-from publishers.users import add_user, grant
-from tests.reliability.conftest import H1
+from tests.reliability.conftest import H1, api_editor
 from tests.reliability.surfaces import assert_serves_exactly, build_apps, close_apps
 
 WRITTEN_BEFORE_FULL = 100  # bytes of the failing file that still fit
@@ -210,12 +206,7 @@ def test_an_upload_published_onto_a_full_disk_fails_with_the_message_in_both_lan
 
 def test_an_upload_received_onto_a_full_disk_is_a_507_in_both_languages_and_leaves_no_part(
         budget_portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = budget_portal.engine
-    editor = add_user(engine, "editor@levski.bg", password="correct horse battery staple")
-    grant(engine, editor.email, "editor", publisher="levski")
-    _token, secret = create_token(engine, publisher_id=get_publisher(engine, "levski").id,
-                                  user_id=editor.id, name="ci", actor="test")
-    app = create_app({"INSTANCE": str(budget_portal.instance.root), "SECRET_KEY": "test"})
+    app, secret = api_editor(budget_portal)
     disk = fill_while_writing(monkeypatch, budget_portal, "*.upload")
     with H1.open("rb") as sent:
         response = app.test_client().post("/api/v1/datasets/budget/releases",
