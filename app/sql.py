@@ -20,6 +20,7 @@ from urllib.parse import quote
 from datasette.app import Datasette
 from datasette.database import Database
 
+from app.catalog_watch import CatalogWatch
 from app.sql_clients import TOO_MANY, ClientSlots, client_address
 from app.state import Portal
 from datasets.catalog import LiveDatabase, generation, live_databases
@@ -167,6 +168,8 @@ class SqlApp:
         self.asgi = self.ds.app()
         self.generation: int | None = None
         self.clients = ClientSlots()
+        self.watch = CatalogWatch(portal.engine)
+        self.watched: int | None = None  # the catalog's data version when last found current
         self._lock = asyncio.Lock()
         self.mount(live_databases(portal.engine), generation(portal.engine))
 
@@ -194,13 +197,17 @@ class SqlApp:
     async def refresh(self) -> None:
         """Remount when the publish generation moved since the last request."""
         engine = self.portal.engine
-        if generation(engine) == self.generation:
+        # Data version before generation: a commit in between is seen by the next request.
+        version = self.watch.version()
+        if version is not None and version == self.watched:
             return
-        async with self._lock:
-            # Generation first: a publish landing in between only causes one more reload.
-            seen = await asyncio.to_thread(generation, engine)
-            if seen != self.generation:
-                self.mount(await asyncio.to_thread(live_databases, engine), seen)
+        if generation(engine) != self.generation:
+            async with self._lock:
+                # Generation first: a publish landing in between only causes one more reload.
+                seen = await asyncio.to_thread(generation, engine)
+                if seen != self.generation:
+                    self.mount(await asyncio.to_thread(live_databases, engine), seen)
+        self.watched = version
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
