@@ -1,6 +1,7 @@
 """One ASGI app for the whole portal: Datasette under /sql/, the Flask app everywhere else."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from a2wsgi import WSGIMiddleware
@@ -9,6 +10,7 @@ from app import create_app, portal_of
 from app.asgi_cache import revalidating
 from app.buffering import buffered
 from app.headers import secured
+from app.participation_usage import count_sql_call
 from app.sql import PREFIX, ASGIApp, Receive, Scope, Send, collapse_slashes, lifespan, make_sql_app
 
 FACTORY = "app.asgi:factory"
@@ -22,7 +24,9 @@ def is_sql(path: str) -> bool:
 def create_asgi(test_config: dict[str, Any] | None = None) -> ASGIApp:
     """Build the portal's ASGI app from the same settings as create_app."""
     flask_app = create_app(test_config)
-    sql = secured(make_sql_app(portal_of(flask_app)))
+    sql_app = make_sql_app(portal_of(flask_app))
+    sql_app.on_call = partial(count_sql_call, flask_app.extensions["usage_tally"])
+    sql = secured(sql_app)
     # Flask runs in a2wsgi's threads: slow clients are served from the event loop (whole
     # request bodies in, responses spooled out) so they never hold one of those threads.
     web = buffered(WSGIMiddleware(flask_app), max_bytes=flask_app.config["MAX_CONTENT_LENGTH"])

@@ -68,9 +68,15 @@ def tally() -> Tally:
     return current_app.extensions["usage_tally"]
 
 
-def _is_robot() -> bool:
-    agent = (request.user_agent.string or "").lower()
+def _is_robot(agent: str | None = None) -> bool:
+    agent = (request.user_agent.string if agent is None else agent or "").lower()
     return not agent or any(word in agent for word in ROBOTS)
+
+
+def count_sql_call(counter: Tally, slug: str, agent: str) -> None:
+    """Count one answered SQL API call on a dataset (robots are not counted)."""
+    if not _is_robot(agent):
+        counter.count(slug, "api")
 
 
 def count_request(response: Response) -> Response:

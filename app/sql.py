@@ -170,6 +170,8 @@ class SqlApp:
         self.clients = ClientSlots()
         self.watch = CatalogWatch(portal.engine)
         self.watched: int | None = None  # the catalog's data version when last found current
+        # Called with (dataset slug, user agent) for each answered query: usage statistics.
+        self.on_call: Callable[[str, str], None] | None = None
         self._lock = asyncio.Lock()
         self.mount(live_databases(portal.engine), generation(portal.engine))
 
@@ -228,7 +230,22 @@ class SqlApp:
                 await plain(send, 429, TOO_MANY, retry_after=1)
                 return
             await self.refresh()
-            await self.asgi(scope, receive, send)
+            await self.asgi(scope, receive, self._counting(scope, send))
+
+    def _counting(self, scope: Scope, send: Send) -> Send:
+        """Wrap send so that a successful GET of a dataset's data counts as one SQL API call."""
+        name = scope["path"][len(PREFIX) + 1:].split("/")[0].split(".")[0]
+        if self.on_call is None or scope["method"] != "GET" or name not in self.ds.databases:
+            return send
+        agent = dict(scope.get("headers") or []).get(b"user-agent", b"").decode("latin-1")
+        on_call = self.on_call
+
+        async def counted(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                on_call(name, agent)
+            await send(message)
+
+        return counted
 
 
 # Datasette's introspection pages that show where release files live on the server.

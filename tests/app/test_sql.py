@@ -241,3 +241,33 @@ def test_pages_that_reveal_server_paths_are_not_served(portal: Portal, budget: s
     response = get(make_sql_app(portal), path)
     assert response.status_code == 404
     assert str(portal.instance.root) not in response.text
+
+
+def test_answered_sql_api_calls_are_counted_per_dataset_without_robots_or_errors(
+        portal: Portal, budget: str) -> None:
+    from datetime import datetime, timezone
+
+    from app.asgi import create_asgi
+    from publishers.usage import daily
+
+    app = create_asgi({"INSTANCE": str(portal.instance.root), "TESTING": True,
+                       "USAGE_FLUSH_SECONDS": 0})  # every count written at once
+    person = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"}
+
+    async def run() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as c:
+            answers = [await c.get("/sql/budget/budget.json", headers=person),
+                       await c.get("/sql/budget.json?sql=select+1", headers=person),
+                       await c.get("/sql/budget.json?sql=delete+from+budget", headers=person),
+                       await c.get("/sql/budget/budget.json",
+                                   headers={"User-Agent": "Googlebot/2.1"}),
+                       await c.get("/sql/-/versions.json", headers=person)]
+            return [a.status_code for a in answers]
+
+    assert asyncio.run(run()) == [200, 200, 400, 200, 200]
+    today = datetime.now(timezone.utc).date()
+    # Two answered calls by a person; the refused query, the robot and Datasette's own pages
+    # are not counted.
+    assert [(r.slug, r.api) for r in daily(portal.engine, since=today, until=today)] == [
+        ("budget", 2)]
