@@ -68,8 +68,8 @@ def tally() -> Tally:
     return current_app.extensions["usage_tally"]
 
 
-def _is_robot(agent: str | None = None) -> bool:
-    agent = (request.user_agent.string if agent is None else agent or "").lower()
+def _is_robot(agent: str) -> bool:
+    agent = agent.lower()
     return not agent or any(word in agent for word in ROBOTS)
 
 
@@ -83,7 +83,7 @@ def count_request(response: Response) -> Response:
     """Count a successful GET of a dataset page or download (HEAD and robots are not counted)."""
     kind = COUNTED.get(request.endpoint or "")
     if (kind and request.method == "GET" and response.status_code in (200, 206, 304)
-            and not _is_robot()):
+            and not _is_robot(request.user_agent.string or "")):
         slug = (request.view_args or {}).get("slug")
         if slug:
             tally().count(slug, kind)
