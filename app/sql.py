@@ -22,6 +22,7 @@ from datasette.database import Database
 
 from app.catalog_watch import CatalogWatch
 from app.sql_clients import TOO_MANY, ClientSlots, client_address
+from app.sql_schema import RememberedSchema, SteadyDatasette
 from app.state import Portal
 from datasets.catalog import LiveDatabase, generation, live_databases
 from metadata.vocab import LICENCES
@@ -77,7 +78,7 @@ def harden(conn: sqlite3.Connection) -> None:
     conn.set_authorizer(_authorize)
 
 
-class ReleaseDatabase(Database):  # type: ignore[misc]
+class ReleaseDatabase(RememberedSchema, Database):  # type: ignore[misc]
     """An immutable release file whose connections are hardened and never outlive a swap.
 
     Datasette 0.65 keeps one connection per thread keyed by database *name*, shared by every
@@ -89,8 +90,9 @@ class ReleaseDatabase(Database):  # type: ignore[misc]
     _tokens = itertools.count()
     _local = threading.local()
 
-    def __init__(self, ds: Datasette, path: Path) -> None:
+    def __init__(self, ds: Datasette, path: Path, clients: ClientSlots) -> None:
         super().__init__(ds, path=str(path), is_mutable=False)
+        self.clients = clients
         self.token = next(self._tokens)
         self.retired = False
 
@@ -120,7 +122,8 @@ class ReleaseDatabase(Database):  # type: ignore[misc]
         if self.ds.executor is None:
             return fn(self._connection())
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.ds.executor, lambda: fn(self._connection()))
+        async with self.clients.query():
+            return await loop.run_in_executor(self.ds.executor, lambda: fn(self._connection()))
 
 
 def datasette_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +164,7 @@ class SqlApp:
 
     def __init__(self, portal: Portal) -> None:
         self.portal = portal
-        self.ds = Datasette(settings=datasette_settings(portal.settings), cors=True,
+        self.ds = SteadyDatasette(settings=datasette_settings(portal.settings), cors=True,
                             inspect_data={}, metadata={})
         # Datasette adds an empty in-memory database when given no files; serve only releases.
         self.ds.remove_database("_memory")
@@ -191,9 +194,11 @@ class SqlApp:
                            for name, live in wanted.items()}
         for name, live in wanted.items():
             if name not in ds.databases:
-                ds.add_database(ReleaseDatabase(ds, releases / live.path), name=name)
+                ds.add_database(ReleaseDatabase(ds, releases / live.path, self.clients),
+                                name=name)
         ds._metadata_local = {"databases": {n: database_metadata(live)
                                             for n, live in wanted.items()}}
+        ds.mounted()
         self.generation = seen
 
     async def refresh(self) -> None:
@@ -225,7 +230,7 @@ class SqlApp:
         if scope["path"].split(".")[0] in HIDDEN:
             await not_found(send)
             return
-        async with self.clients.slot(client_address(scope)) as admitted:
+        async with self.clients.admit(client_address(scope)) as admitted:
             if not admitted:
                 await plain(send, 429, TOO_MANY, retry_after=1)
                 return

@@ -221,7 +221,7 @@ def test_a_client_queueing_too_many_queries_is_refused_at_once() -> None:
         release = asyncio.Event()
 
         async def one() -> None:
-            async with slots.slot("192.0.2.3") as admitted:
+            async with slots.admit("192.0.2.3") as admitted:
                 answers.append(admitted)
                 if admitted:
                     await release.wait()
@@ -234,3 +234,34 @@ def test_a_client_queueing_too_many_queries_is_refused_at_once() -> None:
         return answers
 
     assert sorted(asyncio.run(crowd())) == [False, True, True]
+
+
+def test_each_client_runs_at_most_its_slots_of_queries_at_once_while_others_run_freely() -> None:
+    async def queries() -> list[str]:
+        slots = ClientSlots(running=1, waiting=5)
+        events: list[str] = []
+        release = asyncio.Event()
+
+        async def one(address: str, name: str) -> None:
+            async with slots.admit(address) as admitted:
+                assert admitted
+                async with slots.query():
+                    events.append(f"start {name}")
+                    await release.wait()
+                    events.append(f"end {name}")
+
+        tasks = [asyncio.create_task(one("192.0.2.4", "a1")),
+                 asyncio.create_task(one("192.0.2.4", "a2")),
+                 asyncio.create_task(one("192.0.2.5", "b1"))]
+        for _ in range(3):
+            await asyncio.sleep(0)
+        started = list(events)
+        release.set()
+        await asyncio.gather(*tasks)
+        return started + ["|"] + events
+
+    events = asyncio.run(queries())
+    started, done = events[:events.index("|")], events[events.index("|") + 1:]
+    # a2 waits for a1's slot; b1, another address, does not wait for either.
+    assert started == ["start a1", "start b1"]
+    assert done.index("start a2") > done.index("end a1") and len(done) == 6
