@@ -5,7 +5,9 @@ cells it can prove valid (type and every constraint, by the same rules frictionl
 any other cell, and any ragged or blank row, goes through frictionless's own `Row`, so every
 reported error is frictionless's own error object in frictionless's order. Uniqueness and
 primary keys are checked afterwards in a temporary on-disk SQLite database (constant memory)
-rather than frictionless's dict of every key seen. Schemas this module cannot check exactly
+rather than frictionless's dict of every key seen. When the rows are loaded into a table whose
+own PRIMARY KEY refuses repeats, the primary key is not remembered at all: `keys_in_doubt`
+tells whether the table refused any row, and only then is the file checked again exactly. Schemas this module cannot check exactly
 (foreign keys, a header that is not the field names, keys of types without an exact SQL
 equality) are left to frictionless: `Checker.supports` says so.
 """
@@ -48,7 +50,8 @@ def supports(schema: Schema, labels: Sequence[str]) -> bool:
 class Checker:
     """Check rows one by one; `row()` returns the row's typed values for SQLite."""
 
-    def __init__(self, schema: Schema, *, limit: int = 1000) -> None:
+    def __init__(self, schema: Schema, *, limit: int = 1000,
+                 table_keeps_key: bool = False) -> None:
         self.schema = schema
         self.limit = limit
         self.fields = list(schema.fields)
@@ -62,7 +65,11 @@ class Checker:
         self.primary = [index[name] for name in schema.primary_key]
         # frictionless reads the unique and key cells of a row first, so their errors come first
         self.early = list(dict.fromkeys([self.fields[i].name for i in self.unique + self.primary]))
-        self.keys = [[i] for i in self.unique] + ([self.primary] if self.primary else [])
+        # Remembering a million keys and sorting them was a sixth of a publish's time.
+        self.key_in_table = table_keeps_key and bool(self.primary)
+        self.unkeyed = False  # a row had an empty key cell, which SQLite's key does not refuse
+        own = [self.primary] if self.primary and not self.key_in_table else []
+        self.keys = [[i] for i in self.unique] + own
         self.listed: list[tuple[int, int, Any]] = []
         self.error_count = 0
         self.row_count = 0
@@ -87,7 +94,17 @@ class Checker:
             cells = (cells + [""] * self.width)[: self.width]
         if self.keys:
             self._remember(values, cells, number, source)
+        if self.key_in_table and not self.unkeyed:
+            self.unkeyed = any(values[i] is None for i in self.primary)
         return values
+
+    def keys_in_doubt(self, refused: int) -> bool:
+        """With the key left to the table: tell whether repeated keys may have gone unreported.
+
+        `refused` is how many rows the table did not take (INSERT OR IGNORE). Only then, or
+        after an empty key cell, can frictionless report a key error this check did not.
+        """
+        return self.key_in_table and (refused > 0 or self.unkeyed)
 
     def _slow_row(self, cells: list[str], number: int, source: int) -> list[Any]:
         row = Row(cells, handlers=self.handlers, row_number=source)

@@ -135,6 +135,7 @@ class Loader:
         self.key = ([f["name"] for f in schema["fields"]].index(key[0])
                     if len(key) == 1 and types.get(key[0]) == "integer" else None)
         self.pending: Future[None] | None = None
+        self.refused = 0  # rows the table did not take: a repeated key or an empty required cell
         if self.columns:
             db[table].enable_fts(self.columns, fts_version="FTS5", tokenize=FTS_TOKENIZER)
         names = ", ".join(f"[{c}]" for c in self.columns)
@@ -153,7 +154,10 @@ class Loader:
         else:
             after = self.db.conn.execute(f"SELECT coalesce(max(rowid), 0) FROM [{self.table}]"
                                          ).fetchone()[0]
+        # No indexing runs meanwhile (waited for above): the changes are this batch's alone.
+        before = self.db.conn.total_changes
         insert_rows(self.db, self.table, rows, ignore_repeated_keys=True)
+        self.refused += len(rows) - (self.db.conn.total_changes - before)
         if not self.columns:
             return
         if self.executor is None:

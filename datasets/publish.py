@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from datasets import catalog
-from datasets.check import Checked
+from datasets.check import Checked, Checker
 from datasets.database import (BATCH, Loader, build_database, create_database, finish_database,
                                open_database)
 from datasets.files import describe, fsync_dir, fsync_tree
@@ -129,7 +129,8 @@ def normalize_source(job: Job) -> Job:
     """
     assert job.build is not None and job.schema is not None
     names = [f["name"] for f in job.schema.get("fields", [])]
-    checker = checker_for(job.schema, names)
+    # The table's own primary key refuses repeated keys: the checker need not remember them.
+    checker = checker_for(job.schema, names, table_keeps_key=True)
     on_read = lambda n: job.progress("read", n)  # noqa: E731
     if checker is None:
         with _open(job) as table:
@@ -157,11 +158,28 @@ def normalize_source(job: Job) -> Job:
                 loader.insert(batch)
             finally:
                 loader.wait()
+        if checker.keys_in_doubt(loader.refused):
+            checker.close()
+            checker = _check_exactly(job, names)
         checked = checker.finish()
     finally:
         checker.close()
         db.conn.close()
     return replace(job, normalized=normalized, checked=checked)
+
+
+def _check_exactly(job: Job, names: list[str]) -> Checker:
+    """Check the upload again remembering every key: the table refused a row, so the report
+    must say which rows repeat which (as frictionless would). The upload is invalid then,
+    and its database is never published."""
+    assert job.schema is not None and job.build is not None
+    checker = checker_for(job.schema, names)
+    assert checker is not None  # the same schema and labels as the first pass
+    job.progress("validate")
+    with _open(job) as table:
+        normalize(table, job.schema, job.build / job.data_name,
+                  on_row=lambda cells, number: checker.row(cells, number))
+    return checker
 
 
 def validate_data(job: Job) -> Job:

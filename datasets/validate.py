@@ -70,13 +70,14 @@ def checked_report(checked: Checked, schema: Mapping[str, Any], *, limit: int) -
                   checked.error_count > len(builder.problems), checked.error_count)
 
 
-def checker_for(schema: Mapping[str, Any], labels: Sequence[str], *,
-                limit: int = 1000) -> Checker | None:
+def checker_for(schema: Mapping[str, Any], labels: Sequence[str], *, limit: int = 1000,
+                table_keeps_key: bool = False) -> Checker | None:
     """Return a streaming checker for a file with these labels, or None: frictionless must."""
     check_schema(schema)
     frictionless_schema = _to_frictionless(schema)
-    return Checker(frictionless_schema, limit=limit) if supports(frictionless_schema, labels) \
-        else None
+    if not supports(frictionless_schema, labels):
+        return None
+    return Checker(frictionless_schema, limit=limit, table_keeps_key=table_keeps_key)
 
 
 def _run_checker(path: Path, schema: Schema, limit: int,
