@@ -20,21 +20,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import IO, Any, Self
+from typing import Any, Self
 
+from datasets.csv_records import Record, csv_records
 from datasets.report import Problem
 from metadata.errors import InvalidInput
 from metadata.messages import text
 
-# Bounded, not unlimited: a 10 MB field must load, a 1 GB line must not exhaust memory.
-MAX_FIELD = 64 * 1024 * 1024
 XLSX_MAX_RATIO = 100  # OWASP's usual zip-bomb threshold; real sheets compress 5-30x
 XLSX_MAX_MEMBERS = 10_000
 _PREFIX = 64 * 1024  # bytes used to detect encoding and delimiter
 _HEADER_SCAN = 20  # non-blank records looked at to find the header below title rows
 _DELIMITERS = (";", "\t", ",")  # ties go to the earlier: "," also shows up in decimals
 _ENCODINGS = {"utf-8", "utf-8-sig", "cp1251"}
-_SENTINEL = "\x00end\n"  # NUL never reaches the csv parser otherwise (rejected per line)
 _SUBTOTAL = re.compile(r"^\s*(общо|всичко)\b", re.IGNORECASE)
 # What openpyxl raises on damaged parts (XML parse errors are SyntaxError subclasses).
 _XLSX_DAMAGE = (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError)
@@ -58,9 +56,6 @@ class Dialect:
     delimiter: str | None  # None for xlsx
     sheet: str | None  # None for csv
     header_row: int  # 1-based record number of the header row in the source
-
-
-Record = tuple[int, list[str]]
 
 
 class SourceTable:
@@ -153,7 +148,7 @@ def _open_csv(path: Path, *, encoding: str | None, delimiter: str | None) -> Sou
         delimiter = delimiter or _sniff_delimiter(sample)
         f.seek(3 if encoding == "utf-8-sig" and bom else 0)
         codec = "utf-8" if encoding == "utf-8-sig" else encoding
-        records = _csv_records(f, codec, delimiter)
+        records = csv_records(f, codec, delimiter)
         dialect = Dialect("csv", encoding, delimiter, None, 0)
         return _build(records, dialect, f.close)
     except BaseException:
@@ -189,50 +184,6 @@ def _sniff_delimiter(lines: list[str]) -> str:
             if (freq, width) > best_score:
                 best, best_score = candidate, (freq, width)
     return best
-
-
-class _Cursor:
-    """The number of the record the csv parser is assembling, shared with the line reader."""
-
-    record = 1
-
-
-def _csv_records(f: IO[bytes], codec: str, delimiter: str) -> Iterator[Record]:
-    csv.field_size_limit(MAX_FIELD)  # process-wide; the default 128 KB rejects real fields
-    cursor = _Cursor()
-    reader = csv.reader(_lines(f, codec, cursor), delimiter=delimiter)
-    number = 0
-    while True:
-        cursor.record = number + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            if "field larger" in str(error):
-                raise InvalidInput("read.field-too-large", row=cursor.record, limit=MAX_FIELD) from None
-            raise InvalidInput("read.bad-csv", row=cursor.record) from None
-        if cells == [_SENTINEL.strip("\n")]:
-            return
-        if cells and "\x00" in cells[-1]:
-            # The sentinel was swallowed by an open quote: it never closed.
-            raise InvalidInput("read.unterminated-quote", row=cursor.record)
-        number += 1
-        yield number, cells
-
-
-def _lines(f: IO[bytes], codec: str, cursor: _Cursor) -> Iterator[str]:
-    """Decode line by line so an error names the record it occurs in."""
-    while line := f.readline(MAX_FIELD + 1):
-        if len(line) > MAX_FIELD and not line.endswith(b"\n"):
-            raise InvalidInput("read.field-too-large", row=cursor.record, limit=MAX_FIELD)
-        if b"\x00" in line:
-            raise InvalidInput("read.nul-bytes", row=cursor.record)
-        try:
-            yield line.decode(codec)
-        except UnicodeDecodeError:
-            raise InvalidInput("read.bad-encoding", row=cursor.record, encoding=codec) from None
-    yield _SENTINEL
 
 
 # --- XLSX --------------------------------------------------------------------------------
@@ -329,9 +280,10 @@ def _filled(cells: list[str]) -> int:
 
 def _build(records: Iterator[Record], dialect: Dialect, close: Callable[[], None]) -> SourceTable:
     """Find the header below any title rows, check it, and set up the data row stream."""
-    nonblank = (r for r in records if not _is_blank(r[1]))
     scanned: list[Record] = []
-    for record in nonblank:
+    for record in records:
+        if _is_blank(record[1]):
+            continue
         scanned.append(record)
         if len(scanned) >= _HEADER_SCAN:
             break
@@ -341,7 +293,7 @@ def _build(records: Iterator[Record], dialect: Dialect, close: Callable[[], None
     header_row, raw_header = scanned[at]
     notices = [_notice("title-row", n, cells) for n, cells in scanned[:at]]
     header = _check_header(raw_header, xlsx=dialect.format == "xlsx")
-    data = _data_rows(chain(scanned[at + 1:], nonblank), notices, width=len(header),
+    data = _data_rows(chain(scanned[at + 1:], records), notices, width=len(header),
                       fit=dialect.format == "xlsx")
     first = next(data, None)
     if first is None:
@@ -375,11 +327,15 @@ def _check_header(cells: list[str], *, xlsx: bool) -> list[str]:
 
 def _data_rows(records: Iterator[Record], notices: list[Problem], *, width: int,
                fit: bool) -> Iterator[Record]:
+    """Yield the data rows: blank rows skipped, subtotal rows turned into notices."""
     for number, cells in records:
-        first = next((c for c in cells if c.strip()), "")
+        for first in cells:
+            if first.strip():
+                break
+        else:
+            continue  # a blank row
         # Only a cell starting with О or В can open ОБЩО/ВСИЧКО: skip the regex otherwise.
-        initial = first.lstrip()[:1]
-        if initial and initial in "оОвВ" and _SUBTOTAL.match(first):
+        if first.lstrip()[0] in "оОвВ" and _SUBTOTAL.match(first):
             notices.append(_notice("subtotal-row", number, cells))
             continue
         yield number, (_fit(cells, width) if fit else cells)
