@@ -9,8 +9,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from app.interop import engine, site
 from datasets.feed_queries import catalog_entries
 from datasets.search import catalog_stamp
-from metadata.ckan import (CKAN_VERSION, Package, SearchQueryError, SearchRequest, tag_dict,
-                           group_dict, organization_dict, package_dict, search)
+from metadata.ckan import (CKAN_VERSION, Package, SearchQueryError, SearchRequest, group_dict,
+                           organization_dict, package_dict, search, search_text, tag_dict)
 from metadata.dcat import SITE_NAME
 from metadata.vocab import THEMES
 
@@ -64,13 +64,17 @@ def _packages() -> list[Package]:
     The catalog stamp is what the public pages' ETags rest on: it changes whenever anything
     published changes. Callers only read the dicts.
     """
+    return _kept()[1]
+
+
+def _kept() -> tuple[Any, list[Package], list[str]]:
     key = (site().base_url, catalog_stamp(engine()))
     kept = current_app.extensions.get("otkrito.ckan_packages")
     if kept is None or kept[0] != key:
-        kept = (key, [package_dict(site(), *entry.as_tuple())
-                      for entry in catalog_entries(engine())])
+        packages = [package_dict(site(), *entry.as_tuple()) for entry in catalog_entries(engine())]
+        kept = (key, packages, [search_text(p) for p in packages])
         current_app.extensions["otkrito.ckan_packages"] = kept  # one assignment: thread-safe
-    return kept[1]
+    return kept  # type: ignore[no-any-return]
 
 
 def _find_package(params: Params) -> Package:
@@ -108,7 +112,8 @@ def package_search(params: Params) -> Any:
     if query.facet_limit < 0:
         query = SearchRequest(**{**query.__dict__, "facet_limit": 10**6})
     try:
-        return search(_packages(), query)
+        _, packages, texts = _kept()
+        return search(packages, query, texts)
     except SearchQueryError as error:
         raise ActionError("Search Query Error", f"Search Query Error: {error}", 400) from None
 

@@ -164,22 +164,23 @@ def _values(package: Package, field: str) -> list[str]:
     return [str(package.get(field) or "")]
 
 
-def _text(package: Package) -> str:
+def search_text(package: Package) -> str:
+    """The text a package's words are looked for in (callers may keep it with the package)."""
     parts = [package["name"], package["title"], package["notes"] or "",
              package["organization"]["title"], *(t["name"] for t in package["tags"]),
              *(e["value"] for e in package["extras"] if e["key"] in ("title_en", "notes_en"))]
     return " ".join(parts).casefold()
 
 
-def _matches(package: Package, clauses: list[tuple[bool, str, str]], words: list[str]) -> bool:
+def _matches(package: Package, text: str, clauses: list[tuple[bool, str, str]],
+             words: list[str]) -> bool:
     for negated, field, value in clauses:
         if field == "text":
-            found = value.casefold() in _text(package)
+            found = value.casefold() in text
         else:
             found = value.casefold() in {v.casefold() for v in _values(package, field)}
         if found == negated:
             return False
-    text = _text(package)
     return all(word in text for word in words)
 
 
@@ -221,8 +222,13 @@ def _facets(packages: Sequence[Package], fields: Sequence[str], limit: int) -> t
     return facets, search_facets
 
 
-def search(packages: Sequence[Package], request: SearchRequest) -> dict[str, Any]:
-    """Return package_search's result: count, one page of results, facets, sort."""
+def search(packages: Sequence[Package], request: SearchRequest,
+           texts: Sequence[str] | None = None) -> dict[str, Any]:
+    """Return package_search's result: count, one page of results, facets, sort.
+
+    `texts`, each package's search_text, saves building them per search (10,000 packages:
+    about half of a search's time).
+    """
     q = request.q.strip()
     clauses = parse_filters(request.fq)
     words: list[str] = []
@@ -231,7 +237,9 @@ def search(packages: Sequence[Package], request: SearchRequest) -> dict[str, Any
             clauses += parse_filters(q)
         else:
             words = q.casefold().split()
-    found = [p for p in packages if _matches(p, clauses, words)]
+    if texts is None:
+        texts = [search_text(p) for p in packages]
+    found = [p for p, text in zip(packages, texts) if _matches(p, text, clauses, words)]
     ordered = _sort(found, request.sort)
     facets, search_facets = _facets(found, request.facet_fields, request.facet_limit)
     return {"count": len(found), "sort": request.sort, "facets": facets,
