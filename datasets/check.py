@@ -69,6 +69,7 @@ class Checker:
         self.key_in_table = table_keeps_key and bool(self.primary)
         self.unkeyed = False  # a row had an empty key cell, which SQLite's key does not refuse
         own = [self.primary] if self.primary and not self.key_in_table else []
+        self._single_key = self.primary[0] if len(self.primary) == 1 else None
         self.keys = [[i] for i in self.unique] + own
         self.listed: list[tuple[int, int, Any]] = []
         self.error_count = 0
@@ -95,7 +96,9 @@ class Checker:
         if self.keys:
             self._remember(values, cells, number, source)
         if self.key_in_table and not self.unkeyed:
-            self.unkeyed = any(values[i] is None for i in self.primary)
+            key = self._single_key
+            self.unkeyed = values[key] is None if key is not None \
+                else None in [values[i] for i in self.primary]
         return values
 
     def keys_in_doubt(self, refused: int) -> bool:
