@@ -5,18 +5,17 @@ does not remember them; when the table refused a row the upload is checked again
 """
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.state import Portal
-from datasets import catalog, publish as publish_module
+from datasets import catalog
+from datasets import publish as publish_module
 from datasets.publish import Upload, publish
 from metadata.errors import ValidationFailed
-from tests.datasets.test_validate import CORPUS, CORPUS_SCHEMA, FRICTIONLESS, write_csv
+from tests.datasets.test_validate import CORPUS, CORPUS_SCHEMA, cli_errors, write_csv
 
 TEXT_KEY = {"fields": [{"name": "code", "type": "string"}, {"name": "n", "type": "integer"}],
             "primaryKey": ["code"]}
@@ -31,15 +30,6 @@ CASES: dict[str, tuple[dict[str, Any], list[list[str]]]] = {
     "pair-key": (PAIR_KEY, [["year", "code", "n"], ["2026", "a", "1"], ["2025", "a", "2"],
                             ["2026", "a", "3"], ["2026", "", "4"], ["2026", "", "5"]]),
 }
-
-
-def cli(folder: Path, name: str, schema: dict[str, Any]) -> list[tuple[Any, ...]]:
-    (folder / "schema.json").write_text(json.dumps(schema), encoding="utf-8")
-    result = subprocess.run(
-        [str(FRICTIONLESS), "validate", "--json", "--schema", "schema.json", f"{name}.csv"],
-        cwd=folder, capture_output=True, text=True, timeout=120, check=False)
-    errors = json.loads(result.stdout)["tasks"][0]["errors"]
-    return [(e.get("rowNumber"), e.get("fieldName") or None, e["type"]) for e in errors]
 
 
 @pytest.fixture
@@ -68,7 +58,7 @@ def test_a_publish_reports_key_errors_as_the_frictionless_cli(
         publish(fresh_portal.instance, fresh_portal.engine, Upload(path, path.name),
                 dataset=slug)
     report = failed.value.report
-    expected = cli(tmp_path, name, schema)
+    expected = cli_errors(tmp_path, name, schema)
     assert [(p.row, p.field, p.code) for p in report.problems] == expected
     assert len(expected) >= 2
     # Each file has a repeated key or an empty key cell: the second, exact pass ran.
