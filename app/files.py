@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request, send_file, stream_with_context
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, send_file, stream_with_context
 
 from datasets import catalog, export
 from datasets.instance import Instance
+from metadata.dcat import Site
 from metadata.records import Dataset, Release
 
 bp = Blueprint("files", __name__)
@@ -100,9 +101,10 @@ def datapackage(slug: str, version: int | None = None):  # type: ignore[no-untyp
     if path is None:
         abort(404)
     descriptor = json.loads(path.read_text(encoding="utf-8"))
-    base = f"{request.url_root}datasets/{dataset.slug}/releases/{release.version}/"
+    # From OTKRITO_BASE_URL, as in feeds and DCAT: never from the request's Host header.
+    site = Site(current_app.config["OTKRITO"]["BASE_URL"])
     for resource in descriptor.get("resources", []):
-        resource["path"] = base + resource["path"]
+        resource["path"] = site.download(dataset.slug, release.version, resource["path"])
     return jsonify(descriptor)
 
 

@@ -287,3 +287,16 @@ def test_a_big_release_page_lists_its_exports_without_building_them(
     assert f"{SETTLEMENTS}.xlsx" in page.text and f"{SETTLEMENTS}.json" in page.text
     assert not exports.exists() or list(exports.iterdir()) == []  # nothing built for the page
     assert client.get(f"/datasets/{SETTLEMENTS}/releases/1/{SETTLEMENTS}.xlsx").status_code == 200
+
+
+def test_data_package_links_come_from_the_base_url_never_from_the_host_header(app: Flask) -> None:
+    settings = app.config["OTKRITO"]
+    app.config["OTKRITO"] = {**settings, "BASE_URL": "https://data.levski.example"}
+    try:
+        response = app.test_client().get(f"/datasets/{BUDGET}/datapackage.json",
+                                         headers={"Host": "attacker.example"})
+    finally:
+        app.config["OTKRITO"] = settings
+    paths = [r["path"] for r in response.get_json()["resources"]]
+    assert paths and all(p.startswith(f"https://data.levski.example/datasets/{BUDGET}/releases/")
+                         for p in paths), paths
