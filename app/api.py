@@ -159,17 +159,19 @@ def release_upload(slug: str):  # type: ignore[no-untyped-def]
     if checked.state == "failed":
         error = checked.error or {}
         bg, en = (text("upload.failed", detail=error.get(lang, "")) for lang in ("bg", "en"))
-        return problem(400, Text(bg.bg, en.en), message_id="upload.failed")
+        return problem(_status_of(error, 400), Text(bg.bg, en.en), message_id="upload.failed")
     if form["check"]:
         return jsonify(report=checked.report)
     if not checked.valid:
         failed = text("publish.invalid", count=checked.report["error_count"])
         return problem(422, failed, message_id="publish.invalid", report=checked.report)
     done = uploads.publish_job(p.instance, p.engine, job.id, notes=notes, actor=g.api_actor)
+    if done.state == "failed":
+        error = done.error or {}
+        return problem(_status_of(error, 409), Text(error.get("bg", ""), error.get("en", "")),
+                       report=done.report)
     if done.state != "published":
-        return problem(409 if done.state == "failed" else 422,
-                       Text(**(done.error or {"bg": "", "en": ""})) if done.error
-                       else text("publish.invalid", count=done.report["error_count"]),
+        return problem(422, text("publish.invalid", count=done.report["error_count"]),
                        report=done.report)
     release = catalog.get_release(p.engine, dataset, done.version)
     return jsonify(release=ReleaseSchema().dump(release), report=done.report), 201
@@ -226,3 +228,9 @@ def init_app(app: Flask) -> None:
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
+
+
+def _status_of(error: dict[str, str], default: int) -> int:
+    """The HTTP status of a job's recorded error (507 for a full disk), else `default`."""
+    return next((status for kind, status in STATUS.items() if kind.__name__ == error.get("kind")),
+                default)

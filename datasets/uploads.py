@@ -176,8 +176,9 @@ def set_state(engine: Engine, job_id: str, state: str) -> None:
 
 
 def fail_job(engine: Engine, job_id: str, error: OtkritoError) -> None:
-    """Record that a job failed, with the bilingual reason."""
-    _update(engine, job_id, state="failed", error={"bg": error.text.bg, "en": error.text.en})
+    """Record that a job failed, with the bilingual reason and the kind of error it was."""
+    _update(engine, job_id, state="failed",
+            error={"bg": error.text.bg, "en": error.text.en, "kind": type(error).__name__})
 
 
 def check_job(instance: Instance, engine: Engine, job_id: str, *, actor: str) -> UploadJob:

@@ -200,7 +200,7 @@ def test_an_upload_published_onto_a_full_disk_fails_with_the_message_in_both_lan
     done = uploads.publish_job(instance, engine, job.id, notes="", actor="test")
     monkeypatch.undo()
     full = text("publish.disk-full")
-    assert (done.state, done.error) == ("failed", {"bg": full.bg, "en": full.en})
+    assert (done.state, done.error) == ("failed", {"bg": full.bg, "en": full.en, "kind": "StorageFull"})
     assert_old_state_and_no_leftovers(budget_portal)
 
 
@@ -252,4 +252,19 @@ def test_the_build_is_removed_only_after_the_publishs_background_work_stopped(
         publish(budget_portal.instance, budget_portal.engine, Upload(H1, "h1.csv"), dataset="budget")
     monkeypatch.undo()
     assert busy_at_cleanup == [False]
+    assert_old_state_and_no_leftovers(budget_portal)
+
+
+def test_an_api_upload_that_fills_the_disk_while_publishing_is_a_507_in_both_languages(
+        budget_portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, secret = api_editor(budget_portal)
+    disk = fill_while_writing(monkeypatch, budget_portal, "datapackage.json")  # publish only
+    with H1.open("rb") as sent:
+        response = app.test_client().post("/api/v1/datasets/budget/releases",
+                                          headers={"Authorization": f"Bearer {secret}"},
+                                          data={"file": (sent, "h1.csv")})
+    monkeypatch.undo()
+    full = text("publish.disk-full")
+    assert disk.hit and response.status_code == 507
+    assert (response.json["title"], response.json["title_bg"]) == (full.en, full.bg)
     assert_old_state_and_no_leftovers(budget_portal)
