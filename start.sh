@@ -8,9 +8,5 @@ cd "$(dirname "$0")"
 npm ci --no-audit --no-fund --silent
 .venv/bin/otkrito init
 .venv/bin/otkrito demo
-# Links in feeds, DCAT and Data Packages point where this portal answers unless told otherwise.
-host="${OTKRITO_HOST:-127.0.0.1}"
-case "$host" in 0.0.0.0|::) link_host=127.0.0.1 ;; *) link_host="$host" ;; esac
-export OTKRITO_BASE_URL="${OTKRITO_BASE_URL:-http://${link_host}:${OTKRITO_PORT:-8000}}"
-echo "Otkrito: ${OTKRITO_BASE_URL}/"
-exec .venv/bin/otkrito serve --host "$host" --port "${OTKRITO_PORT:-8000}"
+echo "Otkrito: http://${OTKRITO_HOST:-127.0.0.1}:${OTKRITO_PORT:-8000}/"
+exec .venv/bin/otkrito serve --host "${OTKRITO_HOST:-127.0.0.1}" --port "${OTKRITO_PORT:-8000}"

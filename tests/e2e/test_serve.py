@@ -131,3 +131,15 @@ def test_every_worker_sees_a_new_release(publish: Callable[..., int],
     seen = {len(httpx.get(f"{url}/sql/budget/budget.json?_shape=array",
                           headers={"connection": "close"}).json()) for _ in range(20)}
     assert seen == {1}
+
+
+@pytest.mark.parametrize(("host", "port", "url"), [
+    ("127.0.0.1", 8765, "http://127.0.0.1:8765"), ("0.0.0.0", 80, "http://127.0.0.1:80"),
+    ("::", 8000, "http://127.0.0.1:8000"), ("::1", 8000, "http://[::1]:8000"),
+    ("data.levski.example", 8000, "http://data.levski.example:8000")])
+def test_serve_links_to_the_address_it_serves_unless_a_base_url_is_set(host: str, port: int,
+                                                                       url: str) -> None:
+    from app.server import served_url
+
+    assert served_url(host, port) == url
+
