@@ -204,14 +204,19 @@ def test_an_upload_published_onto_a_full_disk_fails_with_the_message_in_both_lan
     assert_old_state_and_no_leftovers(budget_portal)
 
 
+def upload_h1(app: Any, secret: str) -> Any:
+    """POST the H1 budget file to the API as the editor holding `secret`."""
+    with H1.open("rb") as sent:
+        return app.test_client().post("/api/v1/datasets/budget/releases",
+                                      headers={"Authorization": f"Bearer {secret}"},
+                                      data={"file": (sent, "h1.csv")})
+
+
 def test_an_upload_received_onto_a_full_disk_is_a_507_in_both_languages_and_leaves_no_part(
         budget_portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
     app, secret = api_editor(budget_portal)
     disk = fill_while_writing(monkeypatch, budget_portal, "*.upload")
-    with H1.open("rb") as sent:
-        response = app.test_client().post("/api/v1/datasets/budget/releases",
-                                          headers={"Authorization": f"Bearer {secret}"},
-                                          data={"file": (sent, "h1.csv")})
+    response = upload_h1(app, secret)
     monkeypatch.undo()
     full = text("publish.disk-full")
     assert len(disk.hit) == 1 and response.status_code == 507
@@ -259,10 +264,7 @@ def test_an_api_upload_that_fills_the_disk_while_publishing_is_a_507_in_both_lan
         budget_portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
     app, secret = api_editor(budget_portal)
     disk = fill_while_writing(monkeypatch, budget_portal, "datapackage.json")  # publish only
-    with H1.open("rb") as sent:
-        response = app.test_client().post("/api/v1/datasets/budget/releases",
-                                          headers={"Authorization": f"Bearer {secret}"},
-                                          data={"file": (sent, "h1.csv")})
+    response = upload_h1(app, secret)
     monkeypatch.undo()
     full = text("publish.disk-full")
     assert disk.hit and response.status_code == 507
