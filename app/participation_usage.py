@@ -12,7 +12,9 @@ import io
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 
 from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy.engine import Engine
@@ -47,15 +49,20 @@ class Tally:
             self.ids[slug] = found.id
         return self.ids[slug]
 
-    def count(self, slug: str, kind: str) -> None:
+    def count(self, slug: str, kind: str) -> Callable[[], None] | None:
+        """Count one use; return the write of the counts when one is due, for the caller to run
+        where waiting on the catalog is harmless (a request thread, not the event loop)."""
         dataset_id = self.dataset_id(slug)
         if dataset_id is None:
-            return
+            return None
         day = datetime.now(timezone.utc).date().isoformat()
         with self.lock:
             self.counts[(dataset_id, day, kind)] += 1
-        if time.monotonic() - self.flushed >= self.every:
-            self.flush()
+            if time.monotonic() - self.flushed < self.every:
+                return None
+            pending, self.counts = self.counts, Counter()
+            self.flushed = time.monotonic()
+        return partial(usage.add, self.engine, pending)
 
     def flush(self) -> None:
         with self.lock:
@@ -73,10 +80,10 @@ def _is_robot(agent: str) -> bool:
     return not agent or any(word in agent for word in ROBOTS)
 
 
-def count_sql_call(counter: Tally, slug: str, agent: str) -> None:
-    """Count one answered SQL API call on a dataset (robots are not counted)."""
-    if not _is_robot(agent):
-        counter.count(slug, "api")
+def count_sql_call(counter: Tally, slug: str, agent: str) -> Callable[[], None] | None:
+    """Count one answered SQL API call on a dataset (robots are not counted); return the
+    write of the counts when one is due."""
+    return None if _is_robot(agent) else counter.count(slug, "api")
 
 
 def count_request(response: Response) -> Response:
@@ -86,7 +93,9 @@ def count_request(response: Response) -> Response:
             and not _is_robot(request.user_agent.string or "")):
         slug = (request.view_args or {}).get("slug")
         if slug:
-            tally().count(slug, kind)
+            write = tally().count(slug, kind)
+            if write is not None:  # a request thread of Flask's: waiting here blocks no one else
+                write()
     return response
 
 

@@ -174,7 +174,8 @@ class SqlApp:
         self.watch = CatalogWatch(portal.engine)
         self.watched: int | None = None  # the catalog's data version when last found current
         # Called with (dataset slug, user agent) for each answered query: usage statistics.
-        self.on_call: Callable[[str, str], None] | None = None
+        # What it returns, the write of the counts when one is due, runs off the event loop.
+        self.on_call: Callable[[str, str], Callable[[], None] | None] | None = None
         self._lock = asyncio.Lock()
         self.mount(live_databases(portal.engine), generation(portal.engine))
 
@@ -247,7 +248,9 @@ class SqlApp:
 
         async def counted(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start" and message["status"] == 200:
-                on_call(name, agent)
+                write = on_call(name, agent)
+                if write is not None:  # a catalog write may wait on a publish's lock
+                    asyncio.get_running_loop().run_in_executor(None, write)
             await send(message)
 
         return counted

@@ -271,3 +271,37 @@ def test_answered_sql_api_calls_are_counted_per_dataset_without_robots_or_errors
     # are not counted.
     assert [(r.slug, r.api) for r in daily(portal.engine, since=today, until=today)] == [
         ("budget", 2)]
+
+
+def test_sql_api_counts_are_written_off_the_event_loop(portal: Portal, budget: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from datetime import datetime, timezone
+
+    from app.asgi import create_asgi
+    from publishers import usage
+
+    writers: list[int] = []
+    real_add = usage.add
+
+    def add(*args: Any, **kwargs: Any) -> None:
+        writers.append(threading.get_ident())
+        real_add(*args, **kwargs)
+
+    monkeypatch.setattr(usage, "add", add)
+    app = create_asgi({"INSTANCE": str(portal.instance.root), "TESTING": True,
+                       "USAGE_FLUSH_SECONDS": 0})
+    person = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"}
+
+    async def run() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as c:
+            for _ in range(3):
+                assert (await c.get("/sql/budget/budget.json", headers=person)).status_code == 200
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(run())  # waits for the executor's writes before returning
+    today = datetime.now(timezone.utc).date()
+    assert len(writers) == 3 and loop_thread not in writers
+    assert [(r.slug, r.api) for r in usage.daily(portal.engine, since=today, until=today)] == [
+        ("budget", 3)]
