@@ -43,15 +43,17 @@ def _fresh(value: Any) -> Any:
 class RememberedSchema:
     """Mixin for a datasette Database over a file that never changes while mounted."""
 
-    _answers: dict[tuple[Any, ...], Any]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._answers: dict[tuple[Any, ...], Any] = {}
+        self._known: frozenset[str] | None = None  # the file's tables and views
 
     async def _remembered(self, key: tuple[Any, ...], ask: Callable[[], Awaitable[Any]],
                           fresh: Callable[[Any], Any] = _fresh) -> Any:
-        answers = self.__dict__.setdefault("_answers", {})
-        if key not in answers:
+        if key not in self._answers:
             # Two first requests may both ask: the answers are equal, either one is kept.
-            answers[key] = await ask()
-        return fresh(answers[key])
+            self._answers[key] = await ask()
+        return fresh(self._answers[key])
 
     async def _about(self, question: str, table: str, *args: Any) -> Any:
         ask = partial(getattr(super(), question), table, *args)
@@ -62,11 +64,9 @@ class RememberedSchema:
         return await self._remembered((question, table, *args), ask)
 
     async def _names(self) -> frozenset[str]:
-        names = self.__dict__.get("_known")
-        if names is None:
-            names = frozenset(await self.table_names()) | frozenset(await self.view_names())
-            self.__dict__["_known"] = names
-        return names
+        if self._known is None:
+            self._known = frozenset(await self.table_names()) | frozenset(await self.view_names())
+        return self._known
 
     async def execute(self, sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Results:
         ask = partial(super().execute, sql, params, *args, **kwargs)  # type: ignore[misc]

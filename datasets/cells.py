@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from datasets.generated import row_function, unpack
+
 _BAD = object()  # a fast reader's "not sure this cell is valid: ask frictionless"
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _BOUNDS = {"minimum": operator.ge, "maximum": operator.le, "exclusiveMinimum": operator.gt,
@@ -96,9 +98,7 @@ def _iso_date(cell: str) -> str:
 def compile_row(fields: Sequence[Any]) -> Callable[[list[str]], list[Any]]:
     """Return cells -> SQL values for a row whose every cell is surely valid; else raise.
 
-    One generated function per schema with each field's check inlined: a Python call per
-    cell was most of the checker's time. Only field indices and constants go into the code;
-    names and constraint values stay data, in the function's namespace.
+    One generated function per schema with each field's check inlined (datasets.generated).
     """
     if not fields:
         return lambda cells: _unsure()
@@ -106,13 +106,11 @@ def compile_row(fields: Sequence[Any]) -> Callable[[list[str]], list[Any]]:
     expressions = [_expression(i, field, namespace) for i, field in enumerate(fields)]
     blank = ("not any(cells)" if all(_missing(f) == {""} for f in fields)
              else "values.count(None) == W")  # a blank row is frictionless's to report
-    source = (f"def fast_row(cells):\n"
-              f"    {', '.join(f'c{i}' for i in range(len(fields)))}, = cells\n"
-              f"    values = [{', '.join(expressions)}]\n"
-              f"    if {blank}:\n        _unsure()\n"
-              f"    return values\n")
-    exec(compile(source, "<datasets.check fast_row>", "exec"), namespace)  # noqa: S102
-    return namespace["fast_row"]  # type: ignore[no-any-return]
+    return row_function("fast_row", [
+        unpack(len(fields), "cells"),
+        f"values = [{', '.join(expressions)}]",
+        f"if {blank}:", "    _unsure()",
+        "return values"], namespace)
 
 
 def _expression(i: int, field: Any, namespace: dict[str, Any]) -> str:

@@ -7,9 +7,9 @@ reported error is frictionless's own error object in frictionless's order. Uniqu
 primary keys are checked afterwards in a temporary on-disk SQLite database (constant memory)
 rather than frictionless's dict of every key seen. When the rows are loaded into a table whose
 own PRIMARY KEY refuses repeats, the primary key is not remembered at all: `keys_in_doubt`
-tells whether the table refused any row, and only then is the file checked again exactly. Schemas this module cannot check exactly
-(foreign keys, a header that is not the field names, keys of types without an exact SQL
-equality) are left to frictionless: `Checker.supports` says so.
+tells whether the table refused any row, and only then is the file checked again exactly.
+Schemas this module cannot check exactly (foreign keys, a header that is not the field names,
+keys of types without an exact SQL equality) are left to frictionless: `supports` says so.
 """
 from __future__ import annotations
 
@@ -91,8 +91,9 @@ class Checker:
         try:
             values = self.fast_row(cells)
         except UNSURE:
-            values = self._slow_row(cells, number, source)
-            cells = (cells + [""] * self.width)[: self.width]
+            padded = (cells + [""] * self.width)[: self.width]
+            values = self._slow_row(cells, padded, number, source)
+            cells = padded
         if self.keys:
             self._remember(values, cells, number, source)
         if self.key_in_table and not self.unkeyed:
@@ -109,7 +110,10 @@ class Checker:
         """
         return self.key_in_table and (refused > 0 or self.unkeyed)
 
-    def _slow_row(self, cells: list[str], number: int, source: int) -> list[Any]:
+    def _slow_row(self, cells: list[str], padded: list[str], number: int,
+                  source: int) -> list[Any]:
+        # frictionless sees the row as it is (ragged rows are its errors); SQL values take
+        # each field's own cell, "" where the row is short.
         row = Row(cells, handlers=self.handlers, row_number=source)
         for name in self.early:
             row[name]  # noqa: B018 -- read in frictionless's order, errors and all
@@ -117,7 +121,7 @@ class Checker:
             self._add(number, 0, error)
         values = [row[f.name] for f in self.fields]
         for i, sql in self.to_sql:
-            values[i] = sql(values[i], (cells + [""] * self.width)[i])
+            values[i] = sql(values[i], padded[i])
         return values
 
     def _add(self, number: int, phase: int, error: Any) -> None:

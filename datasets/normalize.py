@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from datasets.generated import row_function, unpack
 from datasets.read import SourceTable
 from datasets.report import Problem
 from metadata.messages import text
@@ -160,7 +161,7 @@ def compile_map_row(sources: list[int | None], types: list[str],
 
     The function does for a row of exactly `width` cells what _map_row does, with each
     field's converter inlined (a Python call per cell was most of the time); any other row
-    goes through _map_row. Only column indices go into the code.
+    goes through _map_row (datasets.generated).
     """
     if None in sources or not sources:
         return None
@@ -173,13 +174,10 @@ def compile_map_row(sources: list[int | None], types: list[str],
         "_sources": sources, "_converters": [_converter(t) for t in types], "W": width}
     cells = [f"cells[{source}]" for source in sources]
     expressions = [_INLINE.get(t, "{c}.strip()").format(c=f"c{i}") for i, t in enumerate(types)]
-    source = (f"def map_row(cells):\n"
-              f"    if len(cells) != W:\n"
-              f"        return _map_row(cells, _sources, _converters, W)\n"
-              f"    {', '.join(f'c{i}' for i in range(len(types)))}, = {', '.join(cells)},\n"
-              f"    return [{', '.join(expressions)}]\n")
-    exec(compile(source, "<datasets.normalize map_row>", "exec"), namespace)  # noqa: S102
-    return namespace["map_row"]  # type: ignore[no-any-return]
+    return row_function("map_row", [
+        "if len(cells) != W:", "    return _map_row(cells, _sources, _converters, W)",
+        unpack(len(types), ", ".join(cells) + ","),
+        f"return [{', '.join(expressions)}]"], namespace)
 
 
 def _converter(field_type: str) -> Callable[[str], str]:
