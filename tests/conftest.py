@@ -21,7 +21,7 @@ from datasets import catalog
 from datasets.files import sha256_of
 from metadata.records import ReleaseFile
 from publishers.registry import add_publisher, find_publisher
-from tests.staff.staff_world import World, build_world, login
+from tests.app.staff.staff_world import World, build_world, login
 
 REPO = Path(__file__).resolve().parent.parent
 Rows = Iterable[Mapping[str, Any]]
@@ -158,7 +158,7 @@ def live_server(spawn_server: Callable[..., str]) -> str:
 
 @pytest.fixture
 def world(portal: Portal, tmp_path: Path) -> World:
-    """Publishers a and b with staff, data, an upload and API tokens (tests/staff/staff_world.py)."""
+    """Publishers a and b with staff, data, an upload and API tokens (tests/app/staff/staff_world.py)."""
     return build_world(portal, tmp_path)
 
 

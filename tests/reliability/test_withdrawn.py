@@ -1,6 +1,6 @@
 """Withdrawing the latest release while the portal runs (SECURITY 6).
 
-tests/staff/test_upload.py and tests/api/test_api.py cover the forms and the API (record, reason
+tests/app/staff/test_upload.py and tests/app/api/test_api.py cover the forms and the API (record, reason
 and checksums kept; files deleted; 410). Here: the release is withdrawn under a server that has
 already mounted it, so `/sql/` must fall back to the previous release without a restart; every
 one of its URLs, exports included, answers 410; nothing of its data stays on disk (the XLSX

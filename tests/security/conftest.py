@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.state import Portal
-from tests.staff.staff_world import World, csrf_of  # noqa: F401 - re-exported for the tests
+from tests.app.staff.staff_world import World, csrf_of  # noqa: F401 - re-exported for the tests
 
 
 def published_state(portal: Portal) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from datasets.catalog import create_dataset
 from datasets.publish import Upload, publish
 from publishers import feedback
 from tests.conftest import free_port, publish_rows, start_server, stop_server
-from tests.staff.staff_world import build_world
+from tests.app.staff.staff_world import build_world
 
 TIME_LIMIT = "time_limit"
 TOO_BIG = "string or blob too big"

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from datasets.uploads import get_job
 from tests.security.conftest import World, csrf_of, files_outside
-from tests.staff.staff_world import GOOD_ROWS, HEADER
+from tests.app.staff.staff_world import GOOD_ROWS, HEADER
 
 NAMES = ["../../../../tmp/otkrito-escape.csv", "/tmp/otkrito-absolute.csv",
          "..\\..\\..\\windows\\win.ini.csv", "data\x00.csv.exe", "a" * 10_000 + ".csv",

@@ -2,7 +2,7 @@
 (SECURITY 17, 22-24, 26, 28-30, 50).
 
 Sign-in details (cookie flags, throttling, one message for unknown user and wrong password)
-are in tests/staff/test_auth.py and the role matrix over the URL map in tests/staff/test_access.py;
+are in tests/app/staff/test_auth.py and the role matrix over the URL map in tests/app/staff/test_access.py;
 this file adds what holds for every route at once, and what only a real server shows.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from app.state import Portal
 from publishers import feedback
 from publishers.users import DUMMY_HASH, HASHER
 from tests.security.conftest import World, csrf_of, published_state
-from tests.staff.staff_world import login, make_app
+from tests.app.staff.staff_world import login, make_app
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # State-changing routes outside the workspace and the token API: the public forms, and CKAN's

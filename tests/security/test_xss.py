@@ -32,7 +32,7 @@ from publishers.registry import add_publisher
 from publishers.store import publishers
 from publishers.users import add_user, grant
 from tests.security.conftest import csrf_of
-from tests.staff.staff_world import PASSWORD, login, make_app
+from tests.app.staff.staff_world import PASSWORD, login, make_app
 
 PAYLOAD = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

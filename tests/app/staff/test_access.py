@@ -6,7 +6,7 @@ from typing import Callable
 
 import pytest
 from flask.testing import FlaskClient
-from tests.staff.staff_world import World, csrf_of
+from tests.app.staff.staff_world import World, csrf_of
 
 PROTECTED = ("/staff", "/api/v1")
 OPEN = {"auth.login", "api.openapi"}  # the only ones a stranger may reach

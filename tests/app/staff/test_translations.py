@@ -6,9 +6,9 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from tests.staff.staff_world import World
+from tests.app.staff.staff_world import World
 
-APP = Path(__file__).resolve().parents[2] / "app"
+APP = Path(__file__).resolve().parents[3] / "app"
 CATALOG = APP / "translations" / "bg" / "LC_MESSAGES"
 DYNAMIC = {"admin", "editor", "site-admin", "string", "integer", "number", "date", "datetime",
            "boolean", "year"}

@@ -8,7 +8,7 @@ import pytest
 
 from app.sql import ReleaseDatabase, make_sql_app
 from app.state import Portal
-from tests.app.test_sql import fetch
+from tests.app.sql.test_sql import fetch
 
 ROWS = [{"id": i, "name": f"община {i}", "amount": i * 10} for i in range(5)]
 

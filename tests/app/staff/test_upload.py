@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from flask.testing import FlaskClient
-from tests.staff.staff_world import BROKEN_ROWS, GOOD_ROWS, World, cp1251_csv, csrf_of
+from tests.app.staff.staff_world import BROKEN_ROWS, GOOD_ROWS, World, cp1251_csv, csrf_of
 
 from datasets import catalog
 

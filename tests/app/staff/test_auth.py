@@ -6,7 +6,7 @@ from typing import Callable
 
 import pytest
 from flask.testing import FlaskClient
-from tests.staff.staff_world import PASSWORD, World, csrf_of, login, make_app
+from tests.app.staff.staff_world import PASSWORD, World, csrf_of, login, make_app
 
 
 def _cookie(response) -> str:  # type: ignore[no-untyped-def]

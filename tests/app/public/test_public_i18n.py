@@ -17,7 +17,7 @@ from app import create_app
 from app.demo import seed
 from app.state import open_portal
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PO = ROOT / "app/translations/bg/LC_MESSAGES/messages.po"
 
 

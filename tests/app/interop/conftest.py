@@ -15,7 +15,7 @@ import pytest
 from app.demo import seed
 from app.state import open_portal
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _free_port() -> int:

@@ -10,7 +10,7 @@ import pytest
 
 from app.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "demo"
 DATA = ROOT / "tests" / "data"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from tests.staff.staff_world import BROKEN_ROWS, GOOD_ROWS, World, cp1251_csv
+from tests.app.staff.staff_world import BROKEN_ROWS, GOOD_ROWS, World, cp1251_csv
 
 from datasets import catalog
 from publishers.tokens import revoke_token
@@ -23,10 +23,10 @@ def test_an_api_client_publishes_a_release_with_a_multipart_upload_and_gets_the_
                              files={"file": ("broken.csv", handle, "text/csv")},
                              data={"notes": "опит"})
     client = world.app.test_client()
-    from tests.staff.staff_world import login
+    from tests.app.staff.staff_world import login
 
     login(client, "editor-a@x.bg")
-    from tests.staff.staff_world import csrf_of
+    from tests.app.staff.staff_world import csrf_of
 
     token = csrf_of(client.get("/staff/datasets/a-data/upload").text)
     with broken.open("rb") as handle:

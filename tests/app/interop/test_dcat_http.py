@@ -9,7 +9,7 @@ from pyshacl import validate
 from rdflib import Graph
 from rdflib.namespace import DCAT, RDF
 
-SHAPES = Path(__file__).resolve().parents[1] / "data" / "dcat-ap"
+SHAPES = Path(__file__).resolve().parents[2] / "data" / "dcat-ap"
 PARSERS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml"}
 
 
