@@ -1,4 +1,4 @@
-"""The Flask front door: the application factory is only wiring."""
+"""The Flask front door: the application factory is only wiring, one `init_app` per part."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,12 +6,16 @@ from typing import Any
 
 from flask import Flask
 
-from app import config
-from app.state import Portal, open_portal
+from app import config, errors
+from app.state import open_portal
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: defaults, then OTKRITO_* variables, then test_config."""
+    # Imported here, not at the top: the CLI imports app.config and app.state without
+    # loading every view.
+    from app import api, interop, participation, public, staff
+
     settings = config.load()
     settings.update(test_config or {})
     portal = open_portal(settings)
@@ -24,14 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OTKRITO=settings,
     )
     app.extensions["otkrito"] = portal
-    from app import api, errors, interop, participation, public, staff
-
-    # Each subsystem wires itself; order matters only in that errors come first.
-    for subsystem in (errors, public, interop, staff, api, participation):
-        subsystem.init_app(app)
+    # Each part wires itself; order matters only in that errors come first.
+    for part in (errors, public, interop, staff, api, participation):
+        part.init_app(app)
     return app
-
-
-def portal_of(app: Flask) -> Portal:
-    """Return the opened instance of an app."""
-    return app.extensions["otkrito"]

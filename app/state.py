@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 
 from datasets.instance import Instance
@@ -28,3 +29,13 @@ def open_portal(settings: dict[str, Any], *, create: bool = True) -> Portal:
     if create:
         migrate(engine)
     return Portal(instance, engine, settings)
+
+
+def portal_of(app: Flask) -> Portal:
+    """Return the opened instance of an app."""
+    return app.extensions["otkrito"]
+
+
+def current_portal() -> Portal:
+    """Return the opened instance of the app handling this request."""
+    return portal_of(current_app)

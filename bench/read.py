@@ -2,7 +2,7 @@
 
 One run seeds the demo content into a fresh instance (optionally with extra catalog-only
 datasets so the search covers thousands of entries), starts the real server (`uvicorn
-app.asgi:factory`, Flask and Datasette in one process) on a free 127.0.0.1 port, and drives it
+app.web.asgi:factory`, Flask and Datasette in one process) on a free 127.0.0.1 port, and drives it
 with a bounded load: a fixed number of requests per target from a few client threads, and a time
 cap. It reports requests per second and p50/p95 latency for each target, with Datasette's own
 table JSON page as the reference, and the same figures when clients send If-None-Match (304s).
@@ -109,7 +109,7 @@ def run(*, requests: int, clients: int, cap: float, extra: int) -> dict[str, obj
         port = _port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.asgi:factory", "--factory", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning"],
             cwd=REPO, env={**os.environ, "OTKRITO_INSTANCE": str(instance)},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

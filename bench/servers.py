@@ -65,7 +65,7 @@ def running(command: list[str], *, port: int, ready: str, env: dict[str, str] | 
 def portal(instance: Path, *, workers: int = 1, log: Path | None = None):  # type: ignore[no-untyped-def]
     """Serve the portal from `instance` as `otkrito serve` does (uvicorn, the ASGI factory)."""
     port = free_port()
-    command = [PYTHON, "-m", "uvicorn", "app.asgi:factory", "--factory", "--host", HOST,
+    command = [PYTHON, "-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host", HOST,
                "--port", str(port), "--workers", str(workers), "--log-level", "warning",
                "--no-access-log"]
     return running(command, port=port, ready="/", log=log,

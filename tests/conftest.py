@@ -152,7 +152,7 @@ def spawn_server(portal: Portal) -> Iterator[Callable[..., str]]:
 @pytest.fixture
 def live_server(spawn_server: Callable[..., str]) -> str:
     """The real uvicorn server on a free 127.0.0.1 port, against the fresh instance; its URL."""
-    return spawn_server("-m", "uvicorn", "app.asgi:factory", "--factory", "--host", "127.0.0.1",
+    return spawn_server("-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host", "127.0.0.1",
                         "--port", "{port}", "--log-level", "warning")
 
 

@@ -47,7 +47,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     for command in (["init"], ["demo"]):
         subprocess.run(otkrito + command, cwd=REPO, env=env, check=True, capture_output=True)
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.asgi:factory", "--factory", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

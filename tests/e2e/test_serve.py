@@ -117,14 +117,14 @@ def test_serve_removes_leftovers_before_serving(portal: Portal,
     for folder in (leftover, orphan):
         folder.mkdir(parents=True)
         (folder / "data.db").write_bytes(b"partial")
-    spawn_server("-c", "from app.server import serve; serve(port={port})")
+    spawn_server("-c", "from app.web.server import serve; serve(port={port})")
     assert not leftover.exists() and not orphan.parent.exists()
 
 
 def test_every_worker_sees_a_new_release(publish: Callable[..., int],
                                          spawn_server: Callable[..., str]) -> None:
     publish("budget", ROWS)
-    url = spawn_server("-c", "from app.server import serve; serve(port={port}, workers=2)",
+    url = spawn_server("-c", "from app.web.server import serve; serve(port={port}, workers=2)",
                        ready="/sql/budget")
     publish("budget", [{"id": 9, "name": "нов ред", "amount": 90}])
     # A fresh connection each time, so the kernel spreads the requests over both workers.
@@ -139,7 +139,7 @@ def test_every_worker_sees_a_new_release(publish: Callable[..., int],
     ("data.levski.example", 8000, "http://data.levski.example:8000")])
 def test_serve_links_to_the_address_it_serves_unless_a_base_url_is_set(host: str, port: int,
                                                                        url: str) -> None:
-    from app.server import served_url
+    from app.web.server import served_url
 
     assert served_url(host, port) == url
 

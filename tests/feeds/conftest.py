@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.demo import seed
+from app.cli.demo import seed
 from app.state import Portal, open_portal
 
 BASE_URL = "https://data.levski.example"

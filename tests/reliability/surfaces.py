@@ -18,8 +18,10 @@ from urllib.parse import quote
 import httpx
 from flask import Flask
 
-from app import create_app, portal_of
-from app.sql import SqlApp, make_sql_app
+from app import create_app
+
+from app.state import portal_of
+from app.sql.mount import SqlApp, make_sql_app
 from app.state import Portal
 from datasets import catalog
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from app.buffering import buffered
+from app.web.buffering import buffered
 
 Message = dict[str, Any]
 

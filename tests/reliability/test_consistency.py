@@ -7,7 +7,7 @@ from typing import Callable
 import pytest
 from click.testing import CliRunner
 
-from app.cli import main
+from app.cli.commands import main
 from app.state import Portal
 from datasets import catalog
 from datasets.consistency import Finding, check_instance

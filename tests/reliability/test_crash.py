@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from app import portal_of
+from app.state import portal_of
 from datasets.consistency import check_instance
 from datasets.publish import Upload, cleanup, publish
 from tests.reliability.conftest import H1, ROOT, make_budget_instance, open_instance

@@ -23,7 +23,7 @@ from sqlalchemy import event
 
 import datasets.database
 import datasets.publish
-from app.cli import main
+from app.cli.commands import main
 from app.state import Portal
 from datasets import catalog, uploads
 from datasets.consistency import check_instance

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from app.cli import main
+from app.cli.commands import main
 from app.state import Portal
 from datasets.catalog import create_dataset
 from datasets.width import MAX_COLUMNS

@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from app import config
-from app.sql import make_sql_app
-from app.sql_clients import ClientSlots
+from app.sql.mount import make_sql_app
+from app.sql.clients import ClientSlots
 from app.state import Portal, open_portal
 from datasets.catalog import create_dataset
 from datasets.publish import Upload, publish
@@ -72,7 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     secrets = _fill(portal, root)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = start_server(["-m", "uvicorn", "app.asgi:factory", "--factory", "--host", "127.0.0.1",
+    process = start_server(["-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host", "127.0.0.1",
                             "--port", str(port), "--log-level", "warning"],
                            env={"OTKRITO_INSTANCE": str(portal.instance.root),
                                 "OTKRITO_SQL_TIME_LIMIT_MS": "1000"}, url=url + "/sql/")

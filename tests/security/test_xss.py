@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import Flask
 from openpyxl import load_workbook
 
-from app.participation_text import to_html
+from app.participation.text import to_html
 from app.state import Portal, open_portal
 from datasets.catalog import create_dataset
 from datasets.publish import Upload, publish

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pytest
 
-from app.cli import main
+from app.cli.commands import main
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "demo"

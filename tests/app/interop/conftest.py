@@ -12,7 +12,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from app.demo import seed
+from app.cli.demo import seed
 from app.state import open_portal
 
 REPO = Path(__file__).resolve().parents[3]
@@ -41,7 +41,7 @@ def server(demo_root: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "OTKRITO_INSTANCE": str(demo_root), "OTKRITO_BASE_URL": url}
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.asgi:factory", "--factory", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -11,7 +11,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[3]
-PO = ROOT / "app/translations/bg/LC_MESSAGES/participation.po"
+PO = ROOT / "app/participation/translations/bg/LC_MESSAGES/participation.po"
 
 
 def _translations(messages: Iterable[Message]) -> dict[object, object]:

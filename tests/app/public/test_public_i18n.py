@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 
 from app import create_app
-from app.demo import seed
+from app.cli.demo import seed
 from app.state import open_portal
 
 ROOT = Path(__file__).resolve().parents[3]

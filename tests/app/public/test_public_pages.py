@@ -12,8 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from app import create_app, portal_of
-from app.demo import seed
+from app import create_app
+
+from app.state import portal_of
+from app.cli.demo import seed
 from app.state import open_portal
 from datasets import catalog
 
@@ -275,7 +277,7 @@ def test_the_chart_library_is_served_from_our_own_origin(client: FlaskClient) ->
 
 def test_a_big_release_page_lists_its_exports_without_building_them(
         app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app import files
+    from app.public import files
 
     monkeypatch.setattr(files, "EAGER_EXPORT_ROWS", 5)  # every demo release is "big" now
     portal = portal_of(app)

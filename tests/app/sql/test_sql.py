@@ -11,7 +11,7 @@ from typing import Any, Callable
 import httpx
 import pytest
 
-from app.sql import SqlApp, collapse_slashes, harden, make_sql_app
+from app.sql.mount import SqlApp, collapse_slashes, harden, make_sql_app
 from app.state import Portal
 from datasets.catalog import bump_generation
 from publishers.store import releases
@@ -247,7 +247,7 @@ def test_answered_sql_api_calls_are_counted_per_dataset_without_robots_or_errors
         portal: Portal, budget: str) -> None:
     from datetime import datetime, timezone
 
-    from app.asgi import create_asgi
+    from app.web.asgi import create_asgi
     from publishers.usage import daily
 
     app = create_asgi({"INSTANCE": str(portal.instance.root), "TESTING": True,
@@ -278,7 +278,7 @@ def test_sql_api_counts_are_written_off_the_event_loop(portal: Portal, budget: s
     import threading
     from datetime import datetime, timezone
 
-    from app.asgi import create_asgi
+    from app.web.asgi import create_asgi
     from publishers import usage
 
     writers: list[int] = []

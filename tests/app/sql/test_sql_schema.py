@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import pytest
 
-from app.sql import ReleaseDatabase, make_sql_app
+from app.sql.mount import ReleaseDatabase, make_sql_app
 from app.state import Portal
 from tests.app.sql.test_sql import fetch
 

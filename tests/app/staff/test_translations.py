@@ -9,15 +9,15 @@ from babel.messages.pofile import read_po
 from tests.app.staff.staff_world import World
 
 APP = Path(__file__).resolve().parents[3] / "app"
-CATALOG = APP / "translations" / "bg" / "LC_MESSAGES"
+CATALOG = APP / "staff" / "translations" / "bg" / "LC_MESSAGES"
 DYNAMIC = {"admin", "editor", "site-admin", "string", "integer", "number", "date", "datetime",
            "boolean", "year"}
 
 
 def _used() -> set[str]:
     found = set()
-    method_map = [("**/templates/staff/**.html", "jinja2"), ("**/staff*.py", "python"),
-                  ("**/auth.py", "python"), ("**/api*.py", "python")]
+    method_map = [("staff/templates/**.html", "jinja2"), ("staff/**.py", "python"),
+                  ("api/**.py", "python")]
     for _file, _line, message, _comments, _context in extract_from_dir(
             APP, method_map=method_map, keywords={"_s": None, "_sn": (1, 2)}):
         found.add(message if isinstance(message, str) else message[0])

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.asgi_cache import Store, revalidating
+from app.web.cache import Store, revalidating
 
 PUBLIC = [(b"content-type", b"text/html"), (b"cache-control", b"public, no-cache"),
           (b"vary", b"Cookie")]

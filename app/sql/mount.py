@@ -1,0 +1,326 @@
+"""The SQL API: Datasette under /sql/, serving each dataset's latest release read-only.
+
+Datasette is built empty and fed from the catalog: every dataset's latest release database is
+mounted immutable under its slug, with the row counts, hashes and sizes recorded at publish, so
+no page ever counts or hashes a big file per request. `catalog.db` is never mounted. Before each
+request the wrapper compares the catalog's publish generation with the one it last saw and
+remounts when it changed, so a new release is served without a restart.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Callable, MutableMapping
+from urllib.parse import quote
+
+from datasette.app import Datasette
+from datasette.database import Database
+
+from app.sql.catalog_watch import CatalogWatch
+from app.sql.clients import TOO_MANY, ClientSlots, client_address
+from app.sql.schema import RememberedSchema, SteadyDatasette
+from app.state import Portal
+from app.web.protocol import Receive, Scope, Send
+from datasets.catalog import LiveDatabase, generation, live_databases
+from metadata.vocab import LICENCES
+
+PREFIX = "/sql"
+# Datasette's time limit cannot interrupt one huge function call (randomblob(5e8), a 200 MB
+# group_concat): capping the size of any string or blob makes SQLite refuse them at once.
+MAX_VALUE_BYTES = 20 * 1024 * 1024
+# Pragmas that take an argument yet only read (Datasette introspects tables with them).
+READING_PRAGMAS = frozenset({"table_info", "table_xinfo", "index_list", "index_info",
+                             "index_xinfo", "foreign_key_list"})
+DENIED_ACTIONS = frozenset({
+    sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE,
+    sqlite3.SQLITE_DELETE, sqlite3.SQLITE_ALTER_TABLE, sqlite3.SQLITE_REINDEX,
+    sqlite3.SQLITE_ANALYZE, sqlite3.SQLITE_CREATE_VTABLE, sqlite3.SQLITE_DROP_VTABLE,
+    sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_SAVEPOINT,
+    sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_CREATE_TABLE, sqlite3.SQLITE_CREATE_TEMP_INDEX,
+    sqlite3.SQLITE_CREATE_TEMP_TABLE, sqlite3.SQLITE_CREATE_TEMP_TRIGGER,
+    sqlite3.SQLITE_CREATE_TEMP_VIEW, sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_CREATE_VIEW,
+    sqlite3.SQLITE_DROP_INDEX, sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_DROP_TEMP_INDEX,
+    sqlite3.SQLITE_DROP_TEMP_TABLE, sqlite3.SQLITE_DROP_TEMP_TRIGGER,
+    sqlite3.SQLITE_DROP_TEMP_VIEW, sqlite3.SQLITE_DROP_TRIGGER, sqlite3.SQLITE_DROP_VIEW,
+})
+
+
+def _authorize(action: int, arg1: str | None, arg2: str | None, _db: str | None,
+               _trigger: str | None) -> int:
+    # Second line of defence behind Datasette's "SELECT only" check: whatever SQL gets
+    # through, SQLite itself refuses anything that writes, attaches or changes a setting.
+    if action in DENIED_ACTIONS:
+        # FTS5's constructor asks to update sqlite_master.type on every connect; the file is
+        # immutable and the connection query_only, so that ask can never write anything.
+        internal = action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master"
+        return sqlite3.SQLITE_OK if internal else sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and arg2 is not None \
+            and (arg1 or "").lower() not in READING_PRAGMAS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() == "load_extension":
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def harden(conn: sqlite3.Connection) -> None:
+    """Make a connection read-only, unable to attach, and bounded in value size."""
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+    conn.execute("PRAGMA query_only=1")
+    conn.set_authorizer(_authorize)
+
+
+class ReleaseDatabase(RememberedSchema, Database):  # type: ignore[misc]
+    """An immutable release file whose connections are hardened and never outlive a swap.
+
+    Datasette 0.65 keeps one connection per thread keyed by database *name*, shared by every
+    Datasette in the process: after swapping a dataset's file its SQL threads would go on
+    reading the old one. Here connections are keyed per mounted file, and a thread closes
+    its connections to retired files the next time it runs a query.
+    """
+
+    _tokens = itertools.count()
+    _local = threading.local()
+
+    def __init__(self, ds: Datasette, path: Path, clients: ClientSlots) -> None:
+        super().__init__(ds, path=str(path), is_mutable=False)
+        self.clients = clients
+        self.token = next(self._tokens)
+        self.retired = False
+
+    def connect(self, write: bool = False) -> sqlite3.Connection:
+        assert not write, "release databases are read-only"
+        # Quote the path: a '?' or '#' in the instance path would otherwise end the file name.
+        uri = f"file:{quote(str(self.path))}?immutable=1"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._all_file_connections.append(conn)
+        return conn
+
+    def _connection(self) -> sqlite3.Connection:
+        mine: dict[int, tuple[ReleaseDatabase, sqlite3.Connection]] = \
+            self._local.__dict__.setdefault("connections", {})
+        for token, (db, conn) in list(mine.items()):
+            if db.retired:
+                del mine[token]
+                conn.close()
+        if self.token not in mine:
+            conn = self.connect()
+            self.ds._prepare_connection(conn, self.name)
+            harden(conn)
+            mine[self.token] = (self, conn)
+        return mine[self.token][1]
+
+    async def execute_fn(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
+        if self.ds.executor is None:
+            return fn(self._connection())
+        loop = asyncio.get_running_loop()
+        async with self.clients.query():
+            return await loop.run_in_executor(self.ds.executor, lambda: fn(self._connection()))
+
+
+def datasette_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Return Datasette's settings from the portal's."""
+    return {
+        "base_url": PREFIX + "/",
+        "sql_time_limit_ms": settings["SQL_TIME_LIMIT_MS"],
+        "max_returned_rows": settings["SQL_MAX_ROWS"],
+        "suggest_facets": False,
+        "allow_download": False,  # downloads are the release files we serve ourselves
+        # A CSV stream walks the whole table past max_returned_rows; the release CSV is there.
+        "allow_csv_stream": False,
+        "default_cache_ttl": 60,
+    }
+
+
+def inspect_entry(live: LiveDatabase, path: Path) -> dict[str, Any]:
+    """Return Datasette's inspect data for a release: counted and hashed at publish."""
+    return {"hash": live.sha256, "size": live.bytes, "file": str(path),
+            "tables": {live.table: {"count": live.row_count}}}
+
+
+def database_metadata(live: LiveDatabase) -> dict[str, Any]:
+    """Return Datasette's metadata for a release database, from the catalog."""
+    licence = LICENCES.get(live.licence)
+    meta: dict[str, Any] = {
+        "title": live.title.bg, "description": live.description.bg,
+        "source": live.publisher.bg, "license": live.licence,
+    }
+    if licence is not None:
+        meta["license"] = licence.title.bg
+        meta["license_url"] = licence.url
+    return meta
+
+
+class SqlApp:
+    """Datasette behind a guard that keeps its databases in step with the catalog."""
+
+    def __init__(self, portal: Portal) -> None:
+        self.portal = portal
+        self.ds = SteadyDatasette(settings=datasette_settings(portal.settings), cors=True,
+                            inspect_data={}, metadata={})
+        # Datasette adds an empty in-memory database when given no files; serve only releases.
+        self.ds.remove_database("_memory")
+        self.asgi = self.ds.app()
+        self.generation: int | None = None
+        self.clients = ClientSlots()
+        self.watch = CatalogWatch(portal.engine)
+        self.watched: int | None = None  # the catalog's data version when last found current
+        # Called with (dataset slug, user agent) for each answered query: usage statistics.
+        # What it returns, the write of the counts when one is due, runs off the event loop.
+        self.on_call: Callable[[str, str], Callable[[], None] | None] | None = None
+        self._lock = asyncio.Lock()
+        self.mount(live_databases(portal.engine), generation(portal.engine))
+
+    def mount(self, lives: list[LiveDatabase], seen: int) -> None:
+        """Add, swap and remove databases so that exactly `lives` are served.
+
+        No await in here: requests never see a dataset missing halfway through a swap.
+        """
+        ds, releases = self.ds, self.portal.instance.releases
+        wanted = {live.name: live for live in lives if (releases / live.path).is_file()}
+        for name, db in list(ds.databases.items()):
+            if isinstance(db, ReleaseDatabase) and (
+                    name not in wanted or db.path != str(releases / wanted[name].path)):
+                ds.remove_database(name)
+                db.retired = True
+        ds.inspect_data = {name: inspect_entry(live, releases / live.path)
+                           for name, live in wanted.items()}
+        for name, live in wanted.items():
+            if name not in ds.databases:
+                ds.add_database(ReleaseDatabase(ds, releases / live.path, self.clients),
+                                name=name)
+        ds._metadata_local = {"databases": {n: database_metadata(live)
+                                            for n, live in wanted.items()}}
+        ds.mounted()
+        self.generation = seen
+
+    async def refresh(self) -> None:
+        """Remount when the publish generation moved since the last request."""
+        engine = self.portal.engine
+        # Data version before generation: a commit in between is seen by the next request.
+        version = self.watch.version()
+        if version is not None and version == self.watched:
+            return
+        if generation(engine) != self.generation:
+            async with self._lock:
+                # Generation first: a publish landing in between only causes one more reload.
+                seen = await asyncio.to_thread(generation, engine)
+                if seen != self.generation:
+                    self.mount(await asyncio.to_thread(live_databases, engine), seen)
+        self.watched = version
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            await send({"type": "websocket.close", "code": 1000})
+            return
+        scope = collapse_slashes(scope, after=PREFIX)
+        if scope["path"] == PREFIX:
+            await redirect(send, PREFIX + "/")
+            return
+        if scope["path"].split(".")[0] in HIDDEN:
+            await not_found(send)
+            return
+        async with self.clients.admit(client_address(scope)) as admitted:
+            if not admitted:
+                await plain(send, 429, TOO_MANY, retry_after=1)
+                return
+            await self.refresh()
+            await self.asgi(scope, receive, self._counting(scope, send))
+
+    def _counting(self, scope: Scope, send: Send) -> Send:
+        """Wrap send so that a successful GET of a dataset's data counts as one SQL API call."""
+        name = scope["path"][len(PREFIX) + 1:].split("/")[0].split(".")[0]
+        if self.on_call is None or scope["method"] != "GET" or name not in self.ds.databases:
+            return send
+        agent = dict(scope.get("headers") or []).get(b"user-agent", b"").decode("latin-1")
+        on_call = self.on_call
+
+        async def counted(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                write = on_call(name, agent)
+                if write is not None:  # a catalog write may wait on a publish's lock
+                    asyncio.get_running_loop().run_in_executor(None, write)
+            await send(message)
+
+        return counted
+
+
+# Datasette's introspection pages that show where release files live on the server.
+HIDDEN = {PREFIX + "/-/databases", PREFIX + "/-/threads"}
+
+
+async def not_found(send: Send) -> None:
+    """Answer 404 with a short bilingual text."""
+    await plain(send, 404, "Няма такава страница. / Not found.")
+
+
+async def plain(send: Send, status: int, message: str, *, retry_after: int | None = None) -> None:
+    """Answer with a short plain-text message."""
+    body = message.encode("utf-8")
+    headers = [(b"content-type", b"text/plain; charset=utf-8"),
+               (b"content-length", str(len(body)).encode())]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+LEADING = re.compile(r"^[/\\]+")
+
+
+def _collapse(path: str, after: str) -> str:
+    if not path.startswith(after):
+        return path
+    return after + LEADING.sub("/", path[len(after):])
+
+
+def collapse_slashes(scope: Scope, *, after: str = "") -> Scope:
+    """Collapse the slashes and backslashes that open the path (after a prefix) into one.
+
+    `//host/` and `/\\host/` are read by browsers as another site, so a redirect that echoes
+    such a path would send the visitor off-site.
+    """
+    path = _collapse(scope["path"], after)
+    raw = scope.get("raw_path")
+    raw_path = _collapse(raw.decode("latin-1"), after).encode("latin-1") if raw else raw
+    if path == scope["path"] and raw_path == raw:
+        return scope
+    return dict(scope, path=path, raw_path=raw_path)
+
+
+async def redirect(send: Send, location: str) -> None:
+    """Answer with a permanent redirect to a local path."""
+    await send({"type": "http.response.start", "status": 301,
+                "headers": [(b"location", location.encode("ascii")),
+                            (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def lifespan(receive: Receive, send: Send) -> None:
+    """Acknowledge start-up and shutdown: nothing here needs either."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def make_sql_app(portal: Portal) -> SqlApp:
+    """Return the ASGI app serving /sql/ for an opened portal."""
+    # When rich is importable (frictionless brings it) Datasette prints every 404 and every
+    # refused query as a traceback with locals, request headers included: ~0.35 s of the
+    # event loop per error and cookies in the log. Its plain error pages stay as they are.
+    # (Imported here, after datasette.app: imported first it registers its hook half-made.)
+    from datasette import handle_exception
+
+    handle_exception.rich = None
+    return SqlApp(portal)

@@ -1,0 +1,1 @@
+"""The ASGI composition around Flask and Datasette: response cache, buffering, headers, server."""

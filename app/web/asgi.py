@@ -1,0 +1,55 @@
+"""One ASGI app for the whole portal: Datasette under /sql/, the Flask app everywhere else."""
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from a2wsgi import WSGIMiddleware
+
+from app import create_app
+from app.participation.usage import count_sql_call
+from app.sql.mount import PREFIX, collapse_slashes, lifespan, make_sql_app
+from app.state import portal_of
+from app.web.buffering import buffered
+from app.web.cache import revalidating
+from app.web.headers import secured
+from app.web.protocol import ASGIApp, Receive, Scope, Send
+
+FACTORY = "app.web.asgi:factory"
+
+
+def is_sql(path: str) -> bool:
+    """Tell whether a path belongs to the SQL API."""
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def create_asgi(test_config: dict[str, Any] | None = None) -> ASGIApp:
+    """Build the portal's ASGI app from the same settings as create_app."""
+    flask_app = create_app(test_config)
+    sql_app = make_sql_app(portal_of(flask_app))
+    sql_app.on_call = partial(count_sql_call, flask_app.extensions["usage_tally"])
+    sql = secured(sql_app)
+    # Flask runs in a2wsgi's threads: slow clients are served from the event loop (whole
+    # request bodies in, responses spooled out) so they never hold one of those threads.
+    web = buffered(WSGIMiddleware(flask_app), max_bytes=flask_app.config["MAX_CONTENT_LENGTH"])
+    # Public pages render once per version of the catalog; every copy is revalidated.
+    web = revalidating(web)
+
+    async def portal(scope: Scope, receive: Receive, send: Send) -> None:
+        # Neither Flask (behind a2wsgi) nor our Datasette needs start-up work: just answer.
+        if scope["type"] == "lifespan":
+            await lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            await send({"type": "websocket.close", "code": 1000})
+            return
+        scope = collapse_slashes(scope)
+        target = sql if is_sql(scope["path"]) else web
+        await target(scope, receive, send)
+
+    return portal
+
+
+def factory() -> ASGIApp:
+    """Build the app from OTKRITO_* settings (uvicorn app.web.asgi:factory --factory)."""
+    return create_asgi()

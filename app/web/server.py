@@ -1,0 +1,35 @@
+"""Run the portal under uvicorn."""
+from __future__ import annotations
+
+import os
+
+import uvicorn
+
+from app import config
+from app.state import open_portal
+from app.web.asgi import FACTORY
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Remove what killed publishes left behind, then serve until interrupted."""
+    from datasets.publish import cleanup
+
+    portal = open_portal(config.load())
+    try:
+        cleanup(portal.instance, portal.engine)
+    finally:
+        portal.engine.dispose()
+    # Links in feeds, DCAT and Data Packages point where this portal answers unless told
+    # otherwise (the workers uvicorn starts read the same environment).
+    if not os.environ.get("OTKRITO_BASE_URL"):
+        os.environ["OTKRITO_BASE_URL"] = served_url(host, port)
+    # The import string (not an app object) lets uvicorn build the app in each worker process.
+    uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers,
+                lifespan="on", log_level="info")
+
+
+def served_url(host: str, port: int) -> str:
+    """The URL a browser on this machine reaches `serve(host=host, port=port)` at."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
