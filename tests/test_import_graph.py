@@ -97,6 +97,20 @@ def test_the_project_has_no_import_cycles() -> None:
     assert cycles(import_graph(ROOT, PACKAGES)) == []
 
 
+def part_of(module: str) -> str:
+    """Return the part a module belongs to: `app.<part>` inside the web app, else its top package."""
+    names = module.split(".")
+    return ".".join(names[:2]) if names[0] == "app" else names[0]
+
+
+def test_the_parts_depend_on_each_other_without_circles() -> None:
+    parts: dict[str, set[str]] = {}
+    for name, targets in import_graph(ROOT, PACKAGES).items():
+        parts.setdefault(part_of(name), set()).update(
+            part_of(t) for t in targets if part_of(t) != part_of(name))
+    assert cycles(parts) == []
+
+
 def test_no_module_imports_its_own_package_entry() -> None:
     graph = import_graph(ROOT, PACKAGES)
     back = {name: name.rpartition(".")[0] for name, targets in graph.items()

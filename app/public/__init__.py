@@ -5,10 +5,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import i18n
+from app import headers, i18n
 from app.public import files, pages, present, reach
 from app.public.freshness import build_stamp
-from app.web import headers
 
 
 def init_app(app: Flask) -> None:

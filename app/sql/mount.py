@@ -20,11 +20,11 @@ from urllib.parse import quote
 from datasette.app import Datasette
 from datasette.database import Database
 
+from app.asgi_types import Receive, Scope, Send
 from app.sql.catalog_watch import CatalogWatch
 from app.sql.clients import TOO_MANY, ClientSlots, client_address
 from app.sql.schema import RememberedSchema, SteadyDatasette
 from app.state import Portal
-from app.web.protocol import Receive, Scope, Send
 from datasets.catalog import LiveDatabase, generation, live_databases
 from metadata.vocab import LICENCES
 

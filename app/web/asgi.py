@@ -7,13 +7,13 @@ from typing import Any
 from a2wsgi import WSGIMiddleware
 
 from app import create_app
+from app.asgi_types import ASGIApp, Receive, Scope, Send
+from app.headers import secured
 from app.participation.usage import count_sql_call
 from app.sql.mount import PREFIX, collapse_slashes, lifespan, make_sql_app
 from app.state import portal_of
 from app.web.buffering import buffered
 from app.web.cache import revalidating
-from app.web.headers import secured
-from app.web.protocol import ASGIApp, Receive, Scope, Send
 
 FACTORY = "app.web.asgi:factory"
 

@@ -17,7 +17,7 @@ import io
 import tempfile
 from typing import IO, Any
 
-from app.web.protocol import ASGIApp, Receive, Scope, Send
+from app.asgi_types import ASGIApp, Receive, Scope, Send
 
 CHUNK = 1 << 20
 IN_MEMORY = 1 << 20

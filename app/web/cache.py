@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from app.web.protocol import ASGIApp, Message, Receive, Scope, Send
+from app.asgi_types import ASGIApp, Message, Receive, Scope, Send
 
 # Host and scheme are in the key too: a copy made for http (no HSTS) or for another Host
 # header (URLs built from it) must never answer a request over https or for this host.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from app.web.protocol import ASGIApp, Message, Receive, Scope, Send
+from app.asgi_types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
