@@ -29,7 +29,7 @@ from datasets.publish import Upload, publish
 from publishers.registry import get_publisher
 from publishers.tokens import create_token
 from publishers.users import add_user, grant
-from tests.conftest import free_port, start_server, stop_server
+from tests.conftest import start_server, stop_server
 from tests.reliability.conftest import ROOT, make_budget_instance, tagged_budget, tags_in
 from tests.reliability.load import errors, hammer, report
 
@@ -72,11 +72,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     grant(portal.engine, editor.email, "editor", publisher="levski")
     _token, secret = create_token(portal.engine, publisher_id=get_publisher(portal.engine, "levski").id,
                                   user_id=editor.id, name="load", actor="test")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = start_server(["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                           "--workers", "2"], env={"OTKRITO_INSTANCE": str(root)}, url=url + "/sql/")
-    yield Served(url, portal, secret)
+    server = start_server(["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", "{port}",
+                           "--workers", "2"], env={"OTKRITO_INSTANCE": str(root)}, ready="/sql/")
+    yield Served(server.url, portal, secret)
     stop_server(server)
     portal.engine.dispose()
 

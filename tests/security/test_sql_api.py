@@ -25,7 +25,7 @@ from app.state import Portal, open_portal
 from datasets.catalog import create_dataset
 from datasets.publish import Upload, publish
 from publishers import feedback
-from tests.conftest import free_port, publish_rows, start_server, stop_server
+from tests.conftest import publish_rows, start_server, stop_server
 from tests.app.staff.staff_world import build_world
 
 TIME_LIMIT = "time_limit"
@@ -72,14 +72,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("sqlapi")
     portal = open_portal({**config.load({}), "INSTANCE": str(root / "instance")})
     secrets = _fill(portal, root)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = start_server(["-m", "uvicorn", "app.asgi:factory", "--factory", "--host", "127.0.0.1",
-                            "--port", str(port), "--log-level", "warning"],
+    running = start_server(["-m", "uvicorn", "app.asgi:factory", "--factory", "--host", "127.0.0.1",
+                            "--port", "{port}", "--log-level", "warning"],
                            env={"OTKRITO_INSTANCE": str(portal.instance.root),
-                                "OTKRITO_SQL_TIME_LIMIT_MS": "1000"}, url=url + "/sql/")
-    yield Server(url, portal, secrets)
-    stop_server(process)
+                                "OTKRITO_SQL_TIME_LIMIT_MS": "1000"}, ready="/sql/")
+    yield Server(running.url, portal, secrets)
+    stop_server(running)
     portal.engine.dispose()
 
 
