@@ -93,8 +93,10 @@ def publish(portal: Portal) -> Callable[..., int]:
     return lambda slug, rows, **kwargs: publish_rows(portal, slug, rows, **kwargs)
 
 
-# How long a server may take to answer for the first time: generous, for a slow or busy machine.
+# Generous bounds for a slow or busy machine: how long a server may take to answer for the first
+# time, and any one HTTP answer (httpx's default of 5 s is not enough under CPU contention).
 SERVER_START_SECONDS = 180.0
+HTTP_TIMEOUT = 120.0
 
 
 def free_port() -> int:

@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+BROWSER_TIMEOUT_MS = 120_000
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -56,10 +57,32 @@ def browser() -> Iterator[object]:
         pytest.fail("Chromium is missing: apt-get install chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
 
+    from playwright.sync_api import expect
+
+    # Playwright's defaults (5 s for an expectation, 30 s for an action) are a guess at the
+    # machine's speed; a slow or busy one needs longer, a fast one never waits the whole time.
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                              timeout=BROWSER_TIMEOUT_MS)
+        yield PatientBrowser(launched)
         launched.close()
+
+
+class PatientBrowser:
+    """The launched Chromium, whose every new context waits BROWSER_TIMEOUT_MS for a page."""
+
+    def __init__(self, browser) -> None:  # type: ignore[no-untyped-def]
+        self._browser = browser
+
+    def new_context(self, **options):  # type: ignore[no-untyped-def]
+        context = self._browser.new_context(**options)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
+        return context
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._browser, name)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from app.state import Portal
+from tests.conftest import HTTP_TIMEOUT
 
 REPO = Path(__file__).resolve().parents[2]
 FRICTIONLESS = Path(sys.executable).parent / "frictionless"
@@ -37,7 +38,8 @@ def demo_server(portal: Portal, spawn_server: Callable[..., str]) -> str:
 def test_every_demo_dataset_is_queryable_under_sql(demo_server: str) -> None:
     for slug, rows in DEMO_TABLES.items():
         table = slug.replace("-", "_")
-        answer = httpx.get(f"{demo_server}/sql/{slug}/{table}.json", params={"_shape": "objects"}, timeout=10)
+        answer = httpx.get(f"{demo_server}/sql/{slug}/{table}.json", params={"_shape": "objects"},
+                           timeout=HTTP_TIMEOUT)
         assert answer.status_code == 200, (slug, answer.text[:300])
         body = answer.json()
         assert (body["filtered_table_rows_count"], len(body["rows"])) == (rows, rows), slug
@@ -47,19 +49,19 @@ def test_the_sql_api_answers_questions_about_the_demo_budget(demo_server: str) -
     sql = ("select period, count(*) as n, round(sum(executed) * 1.0 / sum(plan), 2) as share "
            "from byudzhet_na_obshtina_levski group by period order by period")
     answer = httpx.get(f"{demo_server}/sql/byudzhet-na-obshtina-levski.json",
-                       params={"sql": sql, "_shape": "array"}, timeout=10)
+                       params={"sql": sql, "_shape": "array"}, timeout=HTTP_TIMEOUT)
     assert answer.status_code == 200
     shares = {row["period"]: row["share"] for row in answer.json()}
     assert set(shares) == {"H1"} and 0.4 < shares["H1"] < 0.6  # the newest release (H1) is served
 
 
 def test_demo_pages_and_downloads_answer(demo_server: str) -> None:
-    home = httpx.get(demo_server + "/", timeout=10)
+    home = httpx.get(demo_server + "/", timeout=HTTP_TIMEOUT)
     assert home.status_code == 200 and "Бюджет на Община Левски" in home.text
-    page = httpx.get(f"{demo_server}/datasets/byudzhet-na-obshtina-levski", timeout=10)
+    page = httpx.get(f"{demo_server}/datasets/byudzhet-na-obshtina-levski", timeout=HTTP_TIMEOUT)
     assert page.status_code == 200
     csv = httpx.get(f"{demo_server}/datasets/byudzhet-na-obshtina-levski/releases/2/byudzhet-na-obshtina-levski.csv",
-                    timeout=10)
+                    timeout=HTTP_TIMEOUT)
     assert csv.status_code == 200 and csv.text.startswith("year,period,ebk_paragraph,")
 
 
