@@ -30,6 +30,27 @@ REPO = Path(__file__).resolve().parent.parent
 Rows = Iterable[Mapping[str, Any]]
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """Without pytest-xdist (-p no:xdist), accept the -n and --dist of addopts and run serially."""
+    if pluginmanager.has_plugin("xdist"):
+        return
+    group = parser.getgroup("xdist", "pytest-xdist is not loaded: these are accepted and ignored")
+    # _addoption: pytest keeps lowercase short options for plugins; xdist registers -n the same way.
+    group._addoption("-n", "--numprocesses", dest="numprocesses", metavar="N", default=None)
+    group.addoption("--dist", dest="dist", metavar="MODE", default="no")
+    group.addoption("--no-loadscope-reorder", dest="loadscopereorder", action="store_false")
+
+
+# The folders of long, server-heavy test files run first: on xdist workers they start early and
+# the many short files even out the end. (No test depends on the order; this only moves them.)
+FIRST = ("tests/bench/", "tests/reliability/", "tests/e2e/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: next((rank for rank, folder in enumerate(FIRST)
+                                      if item.nodeid.startswith(folder)), len(FIRST)))
+
+
 @pytest.fixture
 def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Portal]:
     """A fresh, migrated instance in tmp_path (OTKRITO_INSTANCE points at it)."""

@@ -4,13 +4,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Iterator
 
 import httpx
 import pytest
 
-from app.state import Portal
-from tests.conftest import HTTP_TIMEOUT
+from tests.conftest import HTTP_TIMEOUT, start_server, stop_server
 
 REPO = Path(__file__).resolve().parents[2]
 FRICTIONLESS = Path(sys.executable).parent / "frictionless"
@@ -22,17 +21,22 @@ DEMO_TABLES = {
 }
 
 
-def _cli(portal: Portal, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(instance: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=300, env={"OTKRITO_INSTANCE": str(portal.instance.root), "PATH": "/usr/bin:/bin"})
+                          timeout=300, env={"OTKRITO_INSTANCE": str(instance), "PATH": "/usr/bin:/bin"})
 
 
-@pytest.fixture
-def demo_server(portal: Portal, spawn_server: Callable[..., str]) -> str:
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """init, demo, demo again and serve, once for the module: its tests only read the portal."""
+    instance = tmp_path_factory.mktemp("demo") / "instance"
     for command in (("init",), ("demo",), ("demo",)):  # the second demo run must change nothing
-        done = _cli(portal, *command)
+        done = _cli(instance, *command)
         assert done.returncode == 0, done.stderr
-    return spawn_server("-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", "{port}")
+    server = start_server(["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", "{port}"],
+                          env={"OTKRITO_INSTANCE": str(instance)}, ready="/sql/")
+    yield server.url
+    stop_server(server)
 
 
 def test_every_demo_dataset_is_queryable_under_sql(demo_server: str) -> None:
