@@ -222,17 +222,21 @@ def _tcp_queues() -> dict[tuple[int, int], tuple[int, int]]:
 
 
 def _wait_until_the_server_read(server: Server, socks: list[socket.socket]) -> None:
-    """Wait until the server has read every request sent on the sockets (a condition, not a time)."""
+    """Wait until the server has read every request sent on the sockets (a condition, not a time).
+
+    A request is unread while the client's kernel holds bytes the server has not acknowledged, or
+    the server's holds bytes it has not read; a connection no longer established was answered.
+    """
     server_port = int(server.url.rsplit(":", 1)[1])
     ours = {sock.getsockname()[1] for sock in socks}
     deadline = time.monotonic() + 120
     while True:
         queues = _tcp_queues()
-        delivered = {port for port in ours if queues.get((port, server_port), (1, 0))[0] == 0}
-        read = {port for port in delivered if queues.get((server_port, port), (0, 1))[1] == 0}
-        if read == ours:
+        unread = {port for port in ours if queues.get((port, server_port), (0, 0))[0]
+                  or queues.get((server_port, port), (0, 0))[1]}
+        if not unread:
             return
-        assert time.monotonic() < deadline, f"the server never read {len(ours - read)} requests"
+        assert time.monotonic() < deadline, f"the server never read {len(unread)} requests"
         time.sleep(0.01)
 
 
@@ -261,10 +265,10 @@ def test_one_client_with_many_heavy_queries_leaves_room_for_everybody_else(serve
         thread.join()
     assert (light.status_code, light.json()["rows"], page.status_code) == (200, [{"one": 1}], 200)
     # Each heavy query runs for the 1 s time limit whatever the CPU. Without the per-client limit
-    # the light query queues behind all nine in Datasette's three threads (at least six finish
-    # first); with it, it takes the free thread at once. At most four allows a slow or busy
-    # machine two rounds of the client's two slots (2 s) to answer "select 1".
-    assert heavy_done_before_light <= 4, finished
+    # the light query waits in Datasette's three threads behind at least one round of heavy ones
+    # (3, 6 or 9 finish first); with it, it takes the free thread at once: at most the first
+    # two finish first, on a slow day.
+    assert heavy_done_before_light <= 2, finished
     assert sorted(finished) == ["heavy:400"] * 9 + ["light"]
 
 
