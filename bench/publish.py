@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
+# Generated CSVs and profiles; OTKRITO_BENCH_OUT moves them (the tests give each run its own folder).
+OUT = Path(os.environ.get("OTKRITO_BENCH_OUT") or ROOT / "bench" / "out")
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
 BIN = Path(PYTHON).parent
@@ -119,7 +120,8 @@ def data_file(rows: int, *, keep: bool) -> Path:
     if not (keep and path.exists()):
         started = time.perf_counter()
         generate(path, rows)
-        print(f"generated {path.relative_to(ROOT)} ({path.stat().st_size / 1e6:.1f} MB) "
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        print(f"generated {shown} ({path.stat().st_size / 1e6:.1f} MB) "
               f"in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return path
 

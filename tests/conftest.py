@@ -1,14 +1,17 @@
 """Shared fixtures: a fresh instance, release databases, a live server on 127.0.0.1."""
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import IO, Any, Callable, Iterable, Iterator, Mapping
 
 import httpx
 import pytest
@@ -25,6 +28,27 @@ from tests.app.staff.staff_world import World, build_world, login
 
 REPO = Path(__file__).resolve().parent.parent
 Rows = Iterable[Mapping[str, Any]]
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """Without pytest-xdist (-p no:xdist), accept the -n and --dist of addopts and run serially."""
+    if pluginmanager.has_plugin("xdist"):
+        return
+    group = parser.getgroup("xdist", "pytest-xdist is not loaded: these are accepted and ignored")
+    # _addoption: pytest keeps lowercase short options for plugins; xdist registers -n the same way.
+    group._addoption("-n", "--numprocesses", dest="numprocesses", metavar="N", default=None)
+    group.addoption("--dist", dest="dist", metavar="MODE", default="no")
+    group.addoption("--no-loadscope-reorder", dest="loadscopereorder", action="store_false")
+
+
+# The folders of long, server-heavy test files run first: on xdist workers they start early and
+# the many short files even out the end. (No test depends on the order; this only moves them.)
+FIRST = ("tests/bench/", "tests/reliability/", "tests/e2e/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: next((rank for rank, folder in enumerate(FIRST)
+                                      if item.nodeid.startswith(folder)), len(FIRST)))
 
 
 @pytest.fixture
@@ -90,41 +114,107 @@ def publish(portal: Portal) -> Callable[..., int]:
     return lambda slug, rows, **kwargs: publish_rows(portal, slug, rows, **kwargs)
 
 
+# Generous bounds for a slow or busy machine: how long a server may take to answer for the first
+# time, and any one HTTP answer (httpx's default of 5 s is not enough under CPU contention).
+SERVER_START_SECONDS = 180.0
+HTTP_TIMEOUT = 120.0
+
+
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now (the OS picks it)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def start_server(args: list[str], *, env: Mapping[str, str], url: str,
-                 timeout: float = 30.0) -> subprocess.Popen[bytes]:
-    """Start a server process and return it once url answers (raise if it never does)."""
-    process = subprocess.Popen([sys.executable, *args], cwd=REPO, env={**os.environ, **env},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-3000:]}")
-        try:
-            httpx.get(url, timeout=1.0)
-            return process
-        except httpx.TransportError:
+def _listening_inodes(port: int) -> set[str]:
+    """The socket inodes listening on the TCP port (Linux /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    return inodes
+
+
+def _listens_on(process: subprocess.Popen[bytes], port: int) -> bool:
+    """Whether the process itself holds the socket listening on the port.
+
+    A free port is free only when asked: until the server binds it, another test worker's server
+    or a client connection may take it, and an answer on the port would then not be ours.
+    """
+    if not Path("/proc/net/tcp").exists():  # not Linux: trust the port
+        return True
+    wanted = {f"socket:[{inode}]" for inode in _listening_inodes(port)}
+    with contextlib.suppress(OSError):
+        for fd in os.listdir(f"/proc/{process.pid}/fd"):
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/{process.pid}/fd/{fd}") in wanted:
+                    return True
+    return False
+
+
+@dataclass
+class Running:
+    """A server process started by start_server: its URL, and its stderr kept in a file."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log: IO[bytes]
+
+    def stderr(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-3000:]
+
+
+def start_server(args: list[str], *, env: Mapping[str, str], ready: str = "/",
+                 timeout: float = SERVER_START_SECONDS) -> Running:
+    """Start a server on a free 127.0.0.1 port and return it once it answers `ready` itself.
+
+    "{port}" in the arguments and environment values becomes the port. If another process took
+    the port before the server could bind it, the server is started again on another one.
+    """
+    for _attempt in range(5):
+        port = free_port()
+        log = tempfile.TemporaryFile()
+        process = subprocess.Popen(
+            [sys.executable, *(arg.replace("{port}", str(port)) for arg in args)], cwd=REPO,
+            env={**os.environ, **{k: v.replace("{port}", str(port)) for k, v in env.items()}},
+            stdout=subprocess.DEVNULL, stderr=log)
+        running = Running(process, f"http://127.0.0.1:{port}", log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                break
+            if _listens_on(process, port):
+                try:
+                    httpx.get(running.url + ready, timeout=10.0)
+                    return running
+                except httpx.TransportError:
+                    pass
             time.sleep(0.1)
-    stop_server(process)
-    raise RuntimeError(f"server did not answer {url} within {timeout} s")
+        else:
+            said = running.stderr()
+            stop_server(running)
+            raise RuntimeError(f"server did not answer {running.url + ready} within {timeout} s: {said}")
+        said = running.stderr()
+        stop_server(running)
+        if "address already in use" not in said.lower():
+            raise RuntimeError(f"server exited: {said}")
+    raise RuntimeError("no free port stayed free long enough for the server to bind it")
 
 
-def stop_server(process: subprocess.Popen[bytes]) -> None:
+def stop_server(running: Running) -> None:
     """Stop a server started by start_server."""
-    process.terminate()
+    running.process.terminate()
     try:
-        process.wait(timeout=10)
+        running.process.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    if process.stderr:
-        process.stderr.close()
+        running.process.kill()
+        running.process.wait()
+    running.log.close()
 
 
 @pytest.fixture
@@ -134,19 +224,16 @@ def spawn_server(portal: Portal) -> Iterator[Callable[..., str]]:
     "{port}" in an argument becomes a free 127.0.0.1 port; the call returns once
     `ready` (a path) answers, and every server is stopped after the test.
     """
-    processes: list[subprocess.Popen[bytes]] = []
+    servers: list[Running] = []
 
     def spawn(*args: str, ready: str = "/sql/") -> str:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        processes.append(start_server(
-            [arg.replace("{port}", str(port)) for arg in args],
-            env={"OTKRITO_INSTANCE": str(portal.instance.root)}, url=url + ready))
-        return url
+        servers.append(start_server(list(args), env={"OTKRITO_INSTANCE": str(portal.instance.root)},
+                                    ready=ready))
+        return servers[-1].url
 
     yield spawn
-    for process in processes:
-        stop_server(process)
+    for running in servers:
+        stop_server(running)
 
 
 @pytest.fixture

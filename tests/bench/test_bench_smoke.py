@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,10 @@ RUNS = ("ours", "baseline1", "baseline2", "ours_rows2")
 
 
 def _bench(tmp_path: Path) -> dict:
+    # Its CSVs go to tmp_path, not bench/out/, which another test worker's bench run may be writing.
     done = subprocess.run([sys.executable, str(REPO / "bench" / "publish.py"), "--rows", "2000",
-                           "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=240)
+                           "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "OTKRITO_BENCH_OUT": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

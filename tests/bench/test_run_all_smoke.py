@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,9 +26,11 @@ FIGURES = [
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+    work = tmp_path_factory.mktemp("run_all")
+    # Its CSVs go to its own folder, not bench/out/, which another test worker may be writing.
     done = subprocess.run([sys.executable, str(REPO / "bench" / "run_all.py"), "--quick", "--json"],
-                          cwd=tmp_path_factory.mktemp("run_all"), capture_output=True, text=True,
-                          timeout=300)
+                          cwd=work, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "OTKRITO_BENCH_OUT": str(work)})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout), done.stderr
 

@@ -3,29 +3,23 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import httpx
 import pytest
+
+from tests.conftest import start_server, stop_server
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+BROWSER_TIMEOUT_MS = 120_000
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -40,38 +34,18 @@ class Demo:
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """`otkrito demo` content served by uvicorn (Flask and Datasette) on a free 127.0.0.1 port."""
     instance = tmp_path_factory.mktemp("browser") / "instance"
-    port = _port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "OTKRITO_INSTANCE": str(instance), "OTKRITO_BASE_URL": url}
     otkrito = [sys.executable, "-m", "app.cli"]
     for command in (["init"], ["demo"]):
-        subprocess.run(otkrito + command, cwd=REPO, env=env, check=True, capture_output=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(otkrito + command, cwd=REPO, env={**os.environ, "OTKRITO_INSTANCE": str(instance)},
+                       check=True, capture_output=True)
+    server = start_server(["-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host", "127.0.0.1",
+                           "--port", "{port}", "--log-level", "warning"],
+                          env={"OTKRITO_INSTANCE": str(instance),
+                               "OTKRITO_BASE_URL": "http://127.0.0.1:{port}"})
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(server.stderr.read().decode()[-3000:] if server.stderr else "exited")
-            try:
-                httpx.get(url + "/", timeout=1.0)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield Demo(url, instance)
+        yield Demo(server.url, instance)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        if server.stderr:
-            server.stderr.close()
+        stop_server(server)
 
 
 # Per module: Playwright's sync API keeps an event loop running in the main thread while it is
@@ -83,10 +57,32 @@ def browser() -> Iterator[object]:
         pytest.fail("Chromium is missing: apt-get install chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
 
+    from playwright.sync_api import expect
+
+    # Playwright's defaults (5 s for an expectation, 30 s for an action) are a guess at the
+    # machine's speed; a slow or busy one needs longer, a fast one never waits the whole time.
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                              timeout=BROWSER_TIMEOUT_MS)
+        yield PatientBrowser(launched)
         launched.close()
+
+
+class PatientBrowser:
+    """The launched Chromium, whose every new context waits BROWSER_TIMEOUT_MS for a page."""
+
+    def __init__(self, browser) -> None:  # type: ignore[no-untyped-def]
+        self._browser = browser
+
+    def new_context(self, **options):  # type: ignore[no-untyped-def]
+        context = self._browser.new_context(**options)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
+        return context
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._browser, name)
 
 
 @pytest.fixture

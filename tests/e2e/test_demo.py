@@ -4,12 +4,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Iterator
 
 import httpx
 import pytest
 
-from app.state import Portal
+from tests.conftest import HTTP_TIMEOUT, start_server, stop_server
 
 REPO = Path(__file__).resolve().parents[2]
 FRICTIONLESS = Path(sys.executable).parent / "frictionless"
@@ -21,23 +21,29 @@ DEMO_TABLES = {
 }
 
 
-def _cli(portal: Portal, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(instance: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=300, env={"OTKRITO_INSTANCE": str(portal.instance.root), "PATH": "/usr/bin:/bin"})
+                          timeout=300, env={"OTKRITO_INSTANCE": str(instance), "PATH": "/usr/bin:/bin"})
 
 
-@pytest.fixture
-def demo_server(portal: Portal, spawn_server: Callable[..., str]) -> str:
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """init, demo, demo again and serve, once for the module: its tests only read the portal."""
+    instance = tmp_path_factory.mktemp("demo") / "instance"
     for command in (("init",), ("demo",), ("demo",)):  # the second demo run must change nothing
-        done = _cli(portal, *command)
+        done = _cli(instance, *command)
         assert done.returncode == 0, done.stderr
-    return spawn_server("-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", "{port}")
+    server = start_server(["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", "{port}"],
+                          env={"OTKRITO_INSTANCE": str(instance)}, ready="/sql/")
+    yield server.url
+    stop_server(server)
 
 
 def test_every_demo_dataset_is_queryable_under_sql(demo_server: str) -> None:
     for slug, rows in DEMO_TABLES.items():
         table = slug.replace("-", "_")
-        answer = httpx.get(f"{demo_server}/sql/{slug}/{table}.json", params={"_shape": "objects"}, timeout=10)
+        answer = httpx.get(f"{demo_server}/sql/{slug}/{table}.json", params={"_shape": "objects"},
+                           timeout=HTTP_TIMEOUT)
         assert answer.status_code == 200, (slug, answer.text[:300])
         body = answer.json()
         assert (body["filtered_table_rows_count"], len(body["rows"])) == (rows, rows), slug
@@ -47,19 +53,19 @@ def test_the_sql_api_answers_questions_about_the_demo_budget(demo_server: str) -
     sql = ("select period, count(*) as n, round(sum(executed) * 1.0 / sum(plan), 2) as share "
            "from byudzhet_na_obshtina_levski group by period order by period")
     answer = httpx.get(f"{demo_server}/sql/byudzhet-na-obshtina-levski.json",
-                       params={"sql": sql, "_shape": "array"}, timeout=10)
+                       params={"sql": sql, "_shape": "array"}, timeout=HTTP_TIMEOUT)
     assert answer.status_code == 200
     shares = {row["period"]: row["share"] for row in answer.json()}
     assert set(shares) == {"H1"} and 0.4 < shares["H1"] < 0.6  # the newest release (H1) is served
 
 
 def test_demo_pages_and_downloads_answer(demo_server: str) -> None:
-    home = httpx.get(demo_server + "/", timeout=10)
+    home = httpx.get(demo_server + "/", timeout=HTTP_TIMEOUT)
     assert home.status_code == 200 and "Бюджет на Община Левски" in home.text
-    page = httpx.get(f"{demo_server}/datasets/byudzhet-na-obshtina-levski", timeout=10)
+    page = httpx.get(f"{demo_server}/datasets/byudzhet-na-obshtina-levski", timeout=HTTP_TIMEOUT)
     assert page.status_code == 200
     csv = httpx.get(f"{demo_server}/datasets/byudzhet-na-obshtina-levski/releases/2/byudzhet-na-obshtina-levski.csv",
-                    timeout=10)
+                    timeout=HTTP_TIMEOUT)
     assert csv.status_code == 200 and csv.text.startswith("year,period,ebk_paragraph,")
 
 

@@ -9,6 +9,7 @@ import httpx
 from app.state import Portal
 from publishers.registry import add_publisher
 from publishers.users import add_user, grant
+from tests.conftest import HTTP_TIMEOUT
 
 PASSWORD = "correct horse battery staple"
 HEADER = "екатте;селище;площ;население"
@@ -26,7 +27,6 @@ def test_a_clerk_fixes_a_broken_file_reviews_the_schema_and_publishes_it(
     add_publisher(portal.engine, "levski", name_bg="Община Левски", name_en="Municipality of Levski")
     add_user(portal.engine, "clerk@levski.bg", password=PASSWORD)
     grant(portal.engine, "clerk@levski.bg", "editor", publisher="levski")
-    page.set_default_timeout(20_000)
 
     page.goto(f"{live_server}/staff/")
     page.fill("#email", "clerk@levski.bg")
@@ -67,7 +67,7 @@ def test_a_clerk_fixes_a_broken_file_reviews_the_schema_and_publishes_it(
     page.wait_for_load_state()
     assert "Населени места" in page.content()
 
-    rows = httpx.get(f"{live_server}/sql/selishta/selishta.json?_shape=array", timeout=30).json()
+    rows = httpx.get(f"{live_server}/sql/selishta/selishta.json?_shape=array", timeout=HTTP_TIMEOUT).json()
     assert [r["selishte"] for r in rows] == ["Асеновци", "Аспарухово", "Божурлук"]
     page.goto(f"{live_server}/changelog")
     assert "selishta" in page.inner_text("main")

@@ -12,6 +12,8 @@ from typing import Callable, Sequence
 
 import httpx
 
+from tests.conftest import HTTP_TIMEOUT
+
 Check = Callable[[str, httpx.Response], None]
 
 
@@ -39,7 +41,7 @@ def hammer(base: str, paths: Sequence[str], *, workers: int, until: Callable[[],
             return until() and len(hits) >= at_least
 
     def worker(offset: int) -> None:
-        with httpx.Client(base_url=base, timeout=60.0) as client:
+        with httpx.Client(base_url=base, timeout=HTTP_TIMEOUT) as client:
             turn = offset
             while not done():
                 path = paths[turn % len(paths)]

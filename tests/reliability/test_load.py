@@ -29,7 +29,7 @@ from datasets.publish import Upload, publish
 from publishers.registry import get_publisher
 from publishers.tokens import create_token
 from publishers.users import add_user, grant
-from tests.conftest import free_port, start_server, stop_server
+from tests.conftest import HTTP_TIMEOUT, start_server, stop_server
 from tests.reliability.conftest import ROOT, make_budget_instance, tagged_budget, tags_in
 from tests.reliability.load import errors, hammer, report
 
@@ -72,11 +72,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     grant(portal.engine, editor.email, "editor", publisher="levski")
     _token, secret = create_token(portal.engine, publisher_id=get_publisher(portal.engine, "levski").id,
                                   user_id=editor.id, name="load", actor="test")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = start_server(["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                           "--workers", "2"], env={"OTKRITO_INSTANCE": str(root)}, url=url + "/sql/")
-    yield Served(url, portal, secret)
+    server = start_server(["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", "{port}",
+                           "--workers", "2"], env={"OTKRITO_INSTANCE": str(root)}, ready="/sql/")
+    yield Served(server.url, portal, secret)
     stop_server(server)
     portal.engine.dispose()
 
@@ -224,7 +222,7 @@ def test_stalled_uploads_and_half_sent_requests_do_not_block_other_requests(serv
         paths = PAGES + FEEDS + DOWNLOADS + SQL
         hits = hammer(served.url, paths, workers=4, until=lambda: True, at_least=2 * len(paths))
         assert errors(hits) == []
-        with httpx.Client(base_url=served.url, timeout=60.0) as client:
+        with httpx.Client(base_url=served.url, timeout=HTTP_TIMEOUT) as client:
             staff = client.get("/staff/login")
             api = client.get("/api/v1/datasets/budget",
                              headers={"Authorization": f"Bearer {served.token}"})
@@ -242,7 +240,7 @@ def test_api_uploads_over_http_at_once_during_reads_each_become_one_release(
 
     def upload(slug: str, tag: int) -> None:
         with tagged_budget(tmp_path, tag).open("rb") as sent:
-            answers.append(httpx.post(f"{served.url}/api/v1/datasets/{slug}/releases", timeout=120,
+            answers.append(httpx.post(f"{served.url}/api/v1/datasets/{slug}/releases", timeout=HTTP_TIMEOUT,
                                       headers={"Authorization": f"Bearer {served.token}"},
                                       files={"file": (f"r{tag}.csv", sent, "text/csv")},
                                       data={"notes": f"#N{tag}"}))

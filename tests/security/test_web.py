@@ -25,6 +25,7 @@ from publishers import feedback
 from publishers.users import DUMMY_HASH, HASHER
 from tests.security.conftest import World, csrf_of, published_state
 from tests.app.staff.staff_world import login, make_app
+from tests.conftest import HTTP_TIMEOUT
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # State-changing routes outside the workspace and the token API: the public forms, and CKAN's
@@ -174,8 +175,8 @@ def test_hsts_is_sent_when_the_request_came_over_tls(world: World) -> None:
 def test_the_real_server_sends_the_headers_on_pages_and_under_sql_and_hsts_behind_tls(
         world: World, live_server: str) -> None:
     for path in ("/", "/sql/", "/sql/a-data.json", "/sql/a-data/a_data", "/no-such-page"):
-        plain = httpx.get(live_server + path)
-        tls = httpx.get(live_server + path, headers={"X-Forwarded-Proto": "https"})
+        plain = httpx.get(live_server + path, timeout=HTTP_TIMEOUT)
+        tls = httpx.get(live_server + path, headers={"X-Forwarded-Proto": "https"}, timeout=HTTP_TIMEOUT)
         for response in (plain, tls):
             policy = _csp(response.headers["content-security-policy"])
             assert (policy["frame-ancestors"], policy["object-src"]) == ("'none'", "'none'"), path
@@ -241,7 +242,7 @@ def test_an_oversized_upload_is_refused_before_its_body_is_sent(world: World,
     request = (f"POST /requests/new?lang=en HTTP/1.1\r\nHost: {host}\r\n"
                "Content-Type: multipart/form-data; boundary=x\r\n"
                f"Content-Length: {10 * 1024 ** 3}\r\n\r\n").encode()
-    with socket.create_connection((host, int(port)), timeout=30) as sock:
+    with socket.create_connection((host, int(port)), timeout=HTTP_TIMEOUT) as sock:
         sock.sendall(request + b"--x\r\n")
         answer = b""
         while b"\r\n\r\n" not in answer:

@@ -8,6 +8,7 @@ from tests.app.staff.staff_world import BROKEN_ROWS, GOOD_ROWS, World, cp1251_cs
 
 from datasets import catalog
 from publishers.tokens import revoke_token
+from tests.conftest import HTTP_TIMEOUT
 
 
 def _auth(secret: str) -> dict[str, str]:
@@ -19,7 +20,7 @@ def test_an_api_client_publishes_a_release_with_a_multipart_upload_and_gets_the_
     broken = cp1251_csv(tmp_path / "broken.csv", BROKEN_ROWS)
     with broken.open("rb") as handle:
         refused = httpx.post(f"{live_server}/api/v1/datasets/a-data/releases",
-                             headers=_auth(world.token_a), timeout=60,
+                             headers=_auth(world.token_a), timeout=HTTP_TIMEOUT,
                              files={"file": ("broken.csv", handle, "text/csv")},
                              data={"notes": "опит"})
     client = world.app.test_client()
@@ -39,14 +40,15 @@ def test_an_api_client_publishes_a_release_with_a_multipart_upload_and_gets_the_
 
     with cp1251_csv(tmp_path / "good.csv", GOOD_ROWS).open("rb") as handle:
         done = httpx.post(f"{live_server}/api/v1/datasets/a-data/releases",
-                          headers=_auth(world.token_a), timeout=60,
+                          headers=_auth(world.token_a), timeout=HTTP_TIMEOUT,
                           files={"file": ("good.csv", handle, "text/csv")},
                           data={"notes": "Втора версия"})
     assert done.status_code == 201
     assert (done.json()["release"]["version"], done.json()["report"]["valid"]) == (2, True)
-    listed = httpx.get(f"{live_server}/api/v1/datasets/a-data/releases", headers=_auth(world.token_a))
+    listed = httpx.get(f"{live_server}/api/v1/datasets/a-data/releases", headers=_auth(world.token_a),
+                       timeout=HTTP_TIMEOUT)
     assert [r["version"] for r in listed.json()] == [2, 1]
-    assert httpx.get(f"{live_server}/sql/a-data.json", timeout=30).status_code == 200
+    assert httpx.get(f"{live_server}/sql/a-data.json", timeout=HTTP_TIMEOUT).status_code == 200
 
 
 def test_a_check_only_upload_returns_the_report_and_publishes_nothing(

@@ -9,6 +9,7 @@ import pytest
 
 from app.state import open_portal
 from datasets.feed_queries import catalog_entries
+from tests.conftest import HTTP_TIMEOUT
 
 LEVSKI = "obshtina-levski"
 
@@ -84,7 +85,7 @@ def test_package_show_matches_the_catalog_and_its_resources_download(ckan: ckana
     resource = ckan.action.package_show(id="byudzhet-na-obshtina-levski")["resources"][0]
     assert resource["url"].startswith(server + "/datasets/byudzhet-na-obshtina-levski/releases/2/")
     assert ckan.action.resource_show(id=resource["id"]) == resource
-    download = httpx.get(resource["url"])
+    download = httpx.get(resource["url"], timeout=HTTP_TIMEOUT)
     assert (download.status_code, len(download.content)) == (200, resource["size"])
 
 
@@ -109,7 +110,7 @@ def test_errors_come_back_as_ckan_errors(ckan: ckanapi.RemoteCKAN, server: str) 
         ckan.action.organization_show(id="nobody")
     with pytest.raises(ckanapi.SearchQueryError):
         ckan.action.package_search(fq="bogus:1")
-    response = httpx.get(server + "/api/3/action/package_show?id=nope")
+    response = httpx.get(server + "/api/3/action/package_show?id=nope", timeout=HTTP_TIMEOUT)
     assert response.status_code == 404
     assert response.json()["success"] is False
     assert response.json()["error"] == {"__type": "Not Found Error", "message": "Not found: dataset"}
@@ -117,7 +118,8 @@ def test_errors_come_back_as_ckan_errors(ckan: ckanapi.RemoteCKAN, server: str) 
 
 def test_get_requests_work_too_including_facets(server: str) -> None:
     response = httpx.get(server + "/api/3/action/package_search",
-                         params={"fq": f"organization:{LEVSKI}", "facet.field": '["tags","res_format"]', "rows": 0})
+                         params={"fq": f"organization:{LEVSKI}", "facet.field": '["tags","res_format"]', "rows": 0},
+                         timeout=HTTP_TIMEOUT)
     body = response.json()
     assert body["success"] is True and body["help"].endswith("help_show?name=package_search")
     assert body["result"]["results"] == [] and body["result"]["facets"]["res_format"]["CSV"] == 3

@@ -9,6 +9,8 @@ from pyshacl import validate
 from rdflib import Graph
 from rdflib.namespace import DCAT, RDF
 
+from tests.conftest import HTTP_TIMEOUT
+
 SHAPES = Path(__file__).resolve().parents[2] / "data" / "dcat-ap"
 PARSERS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml"}
 
@@ -23,7 +25,7 @@ def shapes() -> Graph:
                                   "/datasets/byudzhet-na-obshtina-levski.jsonld",
                                   "/datasets/byudzhet-na-obshtina-levski.rdf"])
 def test_every_served_dcat_document_has_zero_violations(server: str, shapes: Graph, path: str) -> None:
-    response = httpx.get(server + path)
+    response = httpx.get(server + path, timeout=HTTP_TIMEOUT)
     assert response.status_code == 200
     graph = Graph().parse(data=response.content, format=PARSERS[response.headers["content-type"].split(";")[0]])
     conforms, _graph, text = validate(graph, shacl_graph=shapes, inference="none", allow_warnings=True)
@@ -37,7 +39,7 @@ def test_every_served_dcat_document_has_zero_violations(server: str, shapes: Gra
     ("application/rdf+xml;q=0.5, text/turtle;q=0.9", "text/turtle"), ("*/*", "text/turtle"),
 ])
 def test_the_catalog_url_negotiates_the_format(server: str, accept: str, media_type: str) -> None:
-    response = httpx.get(server + "/catalog", headers={"Accept": accept})
+    response = httpx.get(server + "/catalog", headers={"Accept": accept}, timeout=HTTP_TIMEOUT)
     assert response.headers["content-type"].startswith(media_type)
     assert "Accept" in response.headers["vary"]
     Graph().parse(data=response.content, format=PARSERS[media_type])
@@ -45,15 +47,17 @@ def test_the_catalog_url_negotiates_the_format(server: str, accept: str, media_t
 
 def test_dcat_documents_answer_conditional_gets_with_304(server: str) -> None:
     for path in ("/catalog.ttl", "/datasets/byudzhet-na-obshtina-levski.rdf"):
-        first = httpx.get(server + path)
-        assert httpx.get(server + path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+        first = httpx.get(server + path, timeout=HTTP_TIMEOUT)
+        assert httpx.get(server + path, headers={"If-None-Match": first.headers["etag"]},
+                         timeout=HTTP_TIMEOUT).status_code == 304
         assert httpx.get(server + path,
-                         headers={"If-Modified-Since": first.headers["last-modified"]}).status_code == 304
+                         headers={"If-Modified-Since": first.headers["last-modified"]},
+                         timeout=HTTP_TIMEOUT).status_code == 304
 
 
 def test_an_unknown_dataset_or_catalog_page_is_not_found(server: str) -> None:
-    assert httpx.get(server + "/datasets/nope.ttl").status_code == 404
-    assert httpx.get(server + "/catalog.ttl?page=2").status_code == 404
+    assert httpx.get(server + "/datasets/nope.ttl", timeout=HTTP_TIMEOUT).status_code == 404
+    assert httpx.get(server + "/catalog.ttl?page=2", timeout=HTTP_TIMEOUT).status_code == 404
 
 
 def test_the_dataset_page_can_embed_schema_org_json_ld(demo_root: Path) -> None:

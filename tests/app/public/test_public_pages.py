@@ -277,7 +277,7 @@ def test_the_chart_library_is_served_from_our_own_origin(client: FlaskClient) ->
 
 def test_a_big_release_page_lists_its_exports_without_building_them(
         app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.public import files
+    from app.public.pages import files
 
     monkeypatch.setattr(files, "EAGER_EXPORT_ROWS", 5)  # every demo release is "big" now
     portal = portal_of(app)

@@ -1,7 +1,6 @@
-"""Catalog search without Flask: both alphabets, field names, facets, order, paging, freshness, speed."""
+"""Catalog search without Flask: both alphabets, field names, facets, order, paging, freshness, its index."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -92,7 +91,10 @@ def test_a_metadata_edit_rebuilds_the_index_without_a_publish(engine) -> None:
     assert slugs(find(engine, "детски")) == ["schools"]
 
 
-def test_search_over_ten_thousand_datasets_answers_in_milliseconds(engine) -> None:
+def test_search_over_ten_thousand_datasets_answers_from_an_index_built_once(engine) -> None:
+    # How fast it answers is bench/run_all.py's figure (catalog search p95 <= 50 ms), measured
+    # there; here, on any machine: the index is built once per catalog state and every search
+    # is answered from it, without a single query to the catalog.
     now = datetime.now(timezone.utc)
     with engine.begin() as conn:
         publisher_id = conn.execute(sa.text("select id from publishers where slug = 'levski'")).scalar()
@@ -101,17 +103,17 @@ def test_search_over_ten_thousand_datasets_answers_in_milliseconds(engine) -> No
             title_en=f"Set {i}", description_bg="Данни за " + ("бюджет" if i % 10 == 0 else "транспорт"),
             themes=["TRAN" if i % 2 else "ECON"], keywords=[f"дума{i % 50}"], licence="CC-BY-4.0",
             frequency="ANNUAL", sample=False, created_at=now, updated_at=now) for i in range(10_000)])
-    started = time.perf_counter()
     index = search.index_for(engine)
-    built = time.perf_counter() - started
-    timings = []
+    assert len(index.entries) == 10_003
+    statements: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     for text in ("бюджет", "byudzhet", "otchet 42", "", "транспорт"):
-        started = time.perf_counter()
         results = search.search(index, search.Query(text=text, page=3, filters=(("theme", "ECON"),)))
-        timings.append(time.perf_counter() - started)
         assert results.total > 0
+    assert statements == []
+    rebuilt = search.index_for(engine) is not index
+    assert not rebuilt  # the same catalog state: the same index
     assert find(engine, "byudzhet").total == 1000 + 2  # and the budget and decisions sets
-    assert built < 10 and max(timings) < 0.25, (built, timings)
 
 
 def test_paging_returns_twenty_per_page_and_clamps_the_page(engine) -> None:

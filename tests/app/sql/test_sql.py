@@ -85,25 +85,26 @@ def test_only_release_databases_are_mounted(portal: Portal, budget: str) -> None
     assert get(app, "/sql/_memory").status_code == 404
 
 
-def test_oversized_values_are_refused_at_once(portal: Portal, budget: str) -> None:
-    app = make_sql_app(portal)
-    started = time.perf_counter()
+def test_oversized_values_are_refused_by_the_size_cap_not_the_time_limit(
+        portal: Portal, budget: str) -> None:
+    # An hour of time limit: only the value-size cap can refuse the blob, on any machine.
+    app = make_sql_app(with_settings(portal, SQL_TIME_LIMIT_MS=3_600_000))
     response = query(app, "budget", "select length(randomblob(500000000)) as n")
-    elapsed = time.perf_counter() - started
     assert (response.status_code, response.json()["error"]) == (400, "string or blob too big")
-    assert elapsed < 0.5
 
 
 def test_slow_query_is_stopped_by_the_time_limit_with_a_clean_error(
         portal: Portal, budget: str) -> None:
     app = make_sql_app(with_settings(portal, SQL_TIME_LIMIT_MS=200))
+    assert app.ds.setting("sql_time_limit_ms") == 200  # the portal's limit, not Datasette's 1 s
     started = time.perf_counter()
+    # Without end: no CPU finishes it, so only the time limit can answer.
     response = query(app, "budget", "with recursive c(x) as (select 1 union all "
                                     "select x + 1 from c) select count(*) from c")
     elapsed = time.perf_counter() - started
     assert response.status_code == 400
     assert "SQL query took too long" in response.json()["error"]
-    assert elapsed < 2
+    assert elapsed >= 0.2  # it ran until the limit (a lower bound holds on any machine)
 
 
 def test_max_returned_rows_truncates_results(portal: Portal, budget: str) -> None:
