@@ -150,3 +150,24 @@ def test_an_unreadable_file_is_a_clean_error(instance: Path, tmp_path: Path) -> 
     pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
     done = otkrito(instance, "--lang", "en", "publish", str(pdf), "--dataset", "budget")
     assert done.returncode == 2 and "not a supported table" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("publisher", "add", "obshtina-pleven\n", "--name-bg", "Община Плевен"),
+    ("dataset", "create", "budget\n", "--publisher", "obshtina-levski", "--title-bg", "Бюджет"),
+])
+@pytest.mark.parametrize("lang, message", [
+    ("bg", "не е допустим адрес: само малки латински букви, цифри и тирета"),
+    ("en", "is not a valid slug: use lowercase Latin letters, digits and hyphens only"),
+])
+def test_a_slug_with_a_trailing_line_break_is_a_clean_error_and_creates_nothing(
+        instance: Path, args: tuple[str, ...], lang: str, message: str) -> None:
+    done = otkrito(instance, "--lang", lang, *args)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+    import sqlite3
+
+    with sqlite3.connect(instance / "catalog.db") as db:
+        slugs = [row[0] for table in ("publishers", "datasets")
+                 for row in db.execute(f"select slug from {table}")]
+    assert slugs == ["obshtina-levski"]
