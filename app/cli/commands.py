@@ -58,8 +58,10 @@ def init() -> None:
     """Create the instance directory and catalog (safe to run again)."""
     portal = _portal()
     from datasets.publish import cleanup
+    from datasets.withdraw import finish_withdrawals
 
     cleanup(portal.instance, portal.engine)
+    finish_withdrawals(portal.instance, portal.engine)
     click.echo(f"Instance ready: {portal.instance.root}")
 
 
