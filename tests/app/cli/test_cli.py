@@ -171,3 +171,37 @@ def test_a_slug_with_a_trailing_line_break_is_a_clean_error_and_creates_nothing(
         slugs = [row[0] for table in ("publishers", "datasets")
                  for row in db.execute(f"select slug from {table}")]
     assert slugs == ["obshtina-levski"]
+
+
+@pytest.mark.parametrize("keep_days, kept", [(None, False), ("30", True)])
+def test_init_removes_uploads_never_published_for_longer_than_the_configured_days(
+        instance: Path, keep_days: str | None, kept: bool) -> None:
+    import os
+    import time
+
+    from app.state import open_portal
+    from datasets.uploads import check_job, store_upload, uploads_dir
+
+    _dataset(instance, "budget", "--profile", "budget")
+    portal = open_portal({"INSTANCE": str(instance), "DATABASE_URL": None})
+    try:
+        with (DEMO / "budget-2026-q1.csv").open("rb") as stream:
+            job = store_upload(portal.instance, portal.engine, stream, dataset="budget",
+                               user_id=None, original_name="q1.csv", options={})
+        check_job(portal.instance, portal.engine, job.id, actor="test")
+        with portal.engine.begin() as conn:
+            conn.exec_driver_sql("update upload_jobs set updated_at = '2000-01-01 00:00:00.000000'")
+    finally:
+        portal.engine.dispose()
+    upload = uploads_dir(portal.instance) / job.stored_name
+    ten_days_ago = time.time() - 10 * 86400
+    os.utime(upload, (ten_days_ago, ten_days_ago))
+    env = {"OTKRITO_INSTANCE": str(instance), "PATH": "/usr/bin:/bin"}
+    if keep_days:
+        env["OTKRITO_UPLOAD_KEEP_DAYS"] = keep_days
+
+    done = subprocess.run([sys.executable, "-m", "app.cli", "init"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env=env)
+
+    assert done.returncode == 0, done.stderr
+    assert upload.exists() is kept
