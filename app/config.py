@@ -30,6 +30,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SQL_TIME_LIMIT_MS", 1000, "Time limit of one query in the SQL API.", int),
     Setting("SQL_MAX_ROWS", 1000, "Most rows one SQL API response returns.", int),
     Setting("MAX_UPLOAD_MB", 200, "Largest upload accepted, in megabytes.", int),
+    Setting("UPLOAD_KEEP_DAYS", 7, "Days an upload never published is kept; start-up deletes older ones.", int),
 )
 
 

@@ -91,6 +91,7 @@ def create_dataset(engine: Engine, slug: str, *, publisher: str, title_bg: str,
             created_at=now, updated_at=now,
         ))
         audit.record(conn, actor=actor, action="dataset.create", target=slug, public=True)
+        bump_generation(conn)  # the DCAT catalog lists it from now on
     return get_dataset(engine, slug)
 
 
@@ -169,7 +170,10 @@ def insert_release(conn: Connection, *, dataset_id: int, version: int, notes: st
 
 
 def bump_generation(conn: Connection) -> None:
-    """Mark that what is published changed (servers reload their view of releases)."""
+    """Mark that what is published changed: a release, a withdrawal, a new dataset or its metadata.
+
+    Servers key their copies of feeds, DCAT documents and the SQL API's mounts on it.
+    """
     updated = conn.execute(state.update().where(state.c.key == "generation")
                            .values(value=state.c.value + 1))
     if updated.rowcount == 0:
@@ -177,7 +181,7 @@ def bump_generation(conn: Connection) -> None:
 
 
 def generation(engine: Engine) -> int:
-    """Return the publish generation: it changes whenever published releases change."""
+    """Return the publish generation: it changes whenever what is published changes."""
     with engine.connect() as conn:
         value = conn.execute(sa.select(state.c.value).where(state.c.key == "generation")).scalar()
     return value or 0

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -260,7 +261,7 @@ def primary_key(schema: dict[str, Any] | None) -> tuple[str, ...]:
 def compare_releases(instance: Any, engine: Any, slug: str, old: int, new: int, *,
                      limit: int = SAMPLE) -> Diff:
     """Compare two published releases of a dataset; releases never change, so keep the result."""
-    from datasets import catalog
+    from datasets import catalog, withdraw
 
     dataset = catalog.get_dataset(engine, slug)
     if old == new:
@@ -272,16 +273,32 @@ def compare_releases(instance: Any, engine: Any, slug: str, old: int, new: int, 
         if release.status != "published" or record is None:
             raise errors.InvalidInput("diff.no-database", slug=slug, version=version)
         paths.append(instance.release_dir(slug, version) / record.name)
-    cache = instance.root / "cache" / "diffs" / slug / f"{old}-{new}-{limit}.json"
+    cache = instance.diff_dir(slug) / f"{old}-{new}-{limit}.json"
     if cache.is_file():
         return from_json(json.loads(cache.read_text(encoding="utf-8")))
     diff = compare(paths[0], paths[1], table=dataset.table_name,
                    key=primary_key(dataset.table_schema), limit=limit)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    partial = cache.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_text(json.dumps(diff.to_json(), ensure_ascii=False, default=str), encoding="utf-8")
-    os.replace(partial, cache)
+    _keep(cache, diff)
+    # The comparison holds rows of both releases: it stays only while both are published.
+    gone = withdraw.discard_if_withdrawn(instance, engine, slug, (old, new))
+    if gone:
+        raise errors.InvalidInput("diff.no-database", slug=slug, version=gone[0])
     return diff
+
+
+def _keep(cache: Path, diff: Diff) -> None:
+    """Write the comparison to the cache with one rename (a unique partial name per writer)."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=cache.parent, prefix=cache.stem + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(diff.to_json(), out, ensure_ascii=False, default=str)
+        os.replace(partial, cache)
+    except FileNotFoundError:
+        pass  # a withdrawal removed the partial file meanwhile: the caller finds out
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
 
 
 def release_summary(instance: Any, engine: Any, slug: str, version: int) -> Text | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from datasets.catalog import _check_vocabulary, get_dataset
+from datasets.catalog import _check_vocabulary, bump_generation, get_dataset
 from metadata.records import Dataset
 from publishers import audit
 from publishers.store import datasets
@@ -31,4 +31,6 @@ def update_dataset(engine: Engine, slug: str, *, actor: str, **changes: Any) -> 
                      .values(**values, updated_at=datetime.now(timezone.utc)))
         audit.record(conn, actor=actor, action="dataset.update", target=slug,
                      detail={"fields": sorted(values)}, public=True)
+        # Feeds, DCAT documents and the SQL API's titles are kept per generation.
+        bump_generation(conn)
     return get_dataset(engine, slug)

@@ -1,20 +1,25 @@
 """JSON and XLSX exports of a release's data, made from its SQLite database.
 
 JSON is streamed row by row; XLSX is written once per release into the instance's export
-cache (openpyxl's write-only mode keeps memory flat) and moved into place with one rename.
+cache (openpyxl's write-only mode keeps memory flat) and moved into place with one rename,
+then kept only if the release is still published (see datasets/withdraw.py).
 """
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import tempfile
 from contextlib import closing
 from pathlib import Path
 from typing import Iterator
 
 from openpyxl import Workbook
+from sqlalchemy.engine import Engine
 
+from datasets.instance import Instance
 from datasets.preview import connect, quote
+from datasets.withdraw import discard_if_withdrawn
 
 EXPORTS = ("json", "xlsx")
 MEDIA_TYPES = {
@@ -77,3 +82,20 @@ def xlsx_file(path: Path, table: str, *, cache: Path) -> Path:
         if os.path.exists(temporary):
             os.unlink(temporary)
     return target
+
+
+def release_xlsx(instance: Instance, engine: Engine, slug: str, version: int, database: Path,
+                 table: str) -> Path | None:
+    """Return a published release's XLSX export, made on first use; None if it was withdrawn
+    while the export was being written (the copy is then gone too)."""
+    cache = instance.export_dir(slug, version)
+    target = xlsx_path(table, cache=cache)
+    if target.exists():
+        return target
+    try:
+        made = xlsx_file(database, table, cache=cache)
+    except (OSError, sqlite3.Error):  # the database or the folder may have gone with a withdrawal
+        if not discard_if_withdrawn(instance, engine, slug, (version,)):
+            raise
+        return None
+    return None if discard_if_withdrawn(instance, engine, slug, (version,)) else made

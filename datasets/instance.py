@@ -43,6 +43,10 @@ class Instance:
         """Where exports made from a release on demand (XLSX) are cached."""
         return self.root / "exports" / slug / str(version)
 
+    def diff_dir(self, slug: str) -> Path:
+        """Where comparisons of a dataset's releases are cached, as <old>-<new>-<limit>.json."""
+        return self.root / "cache" / "diffs" / slug
+
     def ensure(self) -> None:
         """Create the directories an instance needs."""
         for path in (self.root, self.releases, self.tmp, self.locks):

@@ -6,6 +6,7 @@ its progress, and a page reload or another worker finds it where it was.
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 import uuid
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from datasets import catalog
-from datasets.instance import Instance
+from datasets.instance import Instance, try_dataset_lock
 from datasets.publish import (CHECK_STEPS, PUBLISH_STEPS, Job, Outcome, Step, Upload,
                               choose_schema, publish)
 from datasets.read import open_table
@@ -192,6 +193,8 @@ def check_job(instance: Instance, engine: Engine, job_id: str, *, actor: str) ->
     except OtkritoError as error:
         fail_job(engine, job.id, error)
         return get_job(engine, job.id)
+    except FileNotFoundError as missing:
+        return _removed_meanwhile(instance, engine, job, missing)
     schema = job.schema if job.schema_reviewed else outcome.schema
     _update(engine, job.id, state="checked", stage="done", report=report_dict(outcome.report, schema),
             schema=schema)
@@ -233,6 +236,8 @@ def publish_job(instance: Instance, engine: Engine, job_id: str, *, notes: str,
     except OtkritoError as error:
         fail_job(engine, job.id, error)
         return get_job(engine, job.id)
+    except FileNotFoundError as missing:
+        return _removed_meanwhile(instance, engine, job, missing)
     _update(engine, job.id, state="published", stage="done", version=outcome.version)
     (uploads_dir(instance) / job.stored_name).unlink(missing_ok=True)
     return get_job(engine, job.id)
@@ -259,3 +264,64 @@ def preview(instance: Instance, job: UploadJob, *, limit: int = 10) -> tuple[lis
             if len(rows) >= limit:
                 break
         return table.header, rows
+
+
+def _removed_meanwhile(instance: Instance, engine: Engine, job: UploadJob,
+                       missing: FileNotFoundError) -> UploadJob:
+    """Fail a job whose upload `remove_abandoned` deleted just before the job took the lock."""
+    if (uploads_dir(instance) / job.stored_name).exists():
+        raise missing  # another file was missing: not ours to explain
+    fail_job(engine, job.id, NotFound("upload.expired"))
+    return get_job(engine, job.id)
+
+
+def remove_abandoned(instance: Instance, engine: Engine, *, older_than: timedelta) -> list[str]:
+    """Delete uploads never published and untouched for `older_than` (run at start-up).
+
+    Untouched: neither the file nor its job changed since. A check or publish holds the
+    dataset's lock while it reads the upload, so a dataset whose lock is taken is skipped;
+    the job reads as failed, with a message that says why. Returns the names deleted.
+    """
+    folder = uploads_dir(instance)
+    if not folder.is_dir():
+        return []
+    cutoff = datetime.now(timezone.utc) - older_than
+    old = {p.name: p for p in folder.iterdir()
+           if p.is_file() and datetime.fromtimestamp(p.stat().st_mtime, timezone.utc) < cutoff}
+    with engine.connect() as conn:
+        jobs = {row.stored_name: row for row in conn.execute(
+            sa.select(upload_jobs.c.id, upload_jobs.c.dataset_id, upload_jobs.c.stored_name,
+                      upload_jobs.c.state).where(upload_jobs.c.stored_name.in_(sorted(old))))}
+    removed = []
+    for name, path in sorted(old.items()):
+        job = jobs.get(name)
+        # Without a job, or after its publish (the release keeps its own copy under source/),
+        # nothing uses the file: publish_job deletes it, unless it was killed first.
+        if job is None or job.state == "published" or _expire(instance, engine, job.id,
+                                                              job.dataset_id, path, cutoff):
+            path.unlink(missing_ok=True)
+            removed.append(name)
+    return removed
+
+
+def _expire(instance: Instance, engine: Engine, job_id: str, dataset_id: int, path: Path,
+            cutoff: datetime) -> bool:
+    """Fail an untouched job and delete its upload, holding its dataset's lock; False if in use."""
+    fd = try_dataset_lock(instance, slug_of(engine, dataset_id))
+    if fd is None:
+        return False  # a check or publish of this dataset is running
+    try:
+        error = NotFound("upload.expired").text
+        with engine.begin() as conn:
+            # Only if nothing touched the job since the cutoff: a job that starts now updates
+            # it first, or takes the lock after this and finds the upload gone.
+            expired = conn.execute(upload_jobs.update().where(
+                upload_jobs.c.id == job_id, upload_jobs.c.state != "published",
+                upload_jobs.c.updated_at < cutoff).values(
+                state="failed", report=None, updated_at=datetime.now(timezone.utc),
+                error={"bg": error.bg, "en": error.en, "kind": "NotFound"})).rowcount
+        if expired == 1:
+            path.unlink(missing_ok=True)
+        return expired == 1
+    finally:
+        os.close(fd)

@@ -80,6 +80,10 @@ STAFF_MESSAGES: dict[str, tuple[str, str]] = {
         "Обработката беше прекъсната; качете файла отново.",
         "Processing was interrupted; upload the file again.",
     ),
+    "upload.expired": (
+        "Файлът е изтрит, защото дълго не беше публикуван; качете го отново.",
+        "The file was deleted because it was not published for a long time; upload it again.",
+    ),
     "release.already-withdrawn": (
         "Версия {version} на „{slug}“ вече е оттеглена.",
         "Release {version} of '{slug}' is already withdrawn.",

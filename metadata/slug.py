@@ -19,7 +19,8 @@ _LETTERS = {
     "ё": "yo", "ы": "y", "э": "e",
 }
 _WORD_END_IA = re.compile(r"ия\b", re.IGNORECASE)
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Matched with fullmatch: "$" would also match before a trailing newline ("abc\n").
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_SLUG = 80
 
 
@@ -52,7 +53,7 @@ def slugify(value: str) -> str:
 
 def is_slug(value: str) -> bool:
     """Tell whether a value is already a canonical slug (ASCII only: no homoglyphs)."""
-    return len(value) <= MAX_SLUG and bool(SLUG_PATTERN.match(value))
+    return len(value) <= MAX_SLUG and bool(SLUG_PATTERN.fullmatch(value))
 
 
 def safe_identifier(value: str, *, taken: set[str] | frozenset[str] = frozenset()) -> str:

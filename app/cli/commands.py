@@ -57,9 +57,16 @@ def main(lang: str) -> None:
 def init() -> None:
     """Create the instance directory and catalog (safe to run again)."""
     portal = _portal()
+    from datetime import timedelta
+
     from datasets.publish import cleanup
+    from datasets.uploads import remove_abandoned
+    from datasets.withdraw import finish_withdrawals
 
     cleanup(portal.instance, portal.engine)
+    finish_withdrawals(portal.instance, portal.engine)
+    remove_abandoned(portal.instance, portal.engine,
+                     older_than=timedelta(days=portal.settings["UPLOAD_KEEP_DAYS"]))
     click.echo(f"Instance ready: {portal.instance.root}")
 
 

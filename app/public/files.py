@@ -52,6 +52,11 @@ def _cache(instance: Instance, slug: str, version: int) -> Path:
     return instance.export_dir(slug, version)
 
 
+def _xlsx(instance: Instance, dataset: Dataset, release: Release, database: Path) -> Path | None:
+    return export.release_xlsx(instance, current_portal().engine, dataset.slug, release.version,
+                               database, dataset.table_name)
+
+
 _json_sizes: dict[Path, int] = {}
 # Sizing the JSON export means writing it out, and the XLSX export is built on its first
 # download: for a big release that takes seconds to minutes, and a page never waits for it.
@@ -68,11 +73,11 @@ def downloads(instance: Instance, dataset: Dataset, release: Release) -> list[Do
         cache = _cache(instance, dataset.slug, release.version)
         if small and database not in _json_sizes:
             _json_sizes[database] = export.json_size(database, dataset.table_name)
-        xlsx = (export.xlsx_file(database, dataset.table_name, cache=cache) if small
+        xlsx = (_xlsx(instance, dataset, release, database) if small
                 else export.xlsx_path(dataset.table_name, cache=cache))
         found += [Download("json", "JSON", f"{dataset.slug}.json", _json_sizes.get(database), None),
                   Download("xlsx", "XLSX", f"{dataset.slug}.xlsx",
-                           xlsx.stat().st_size if xlsx.exists() else None, None)]
+                           xlsx.stat().st_size if xlsx and xlsx.exists() else None, None)]
     order = ("data", "json", "xlsx", "zip", "datapackage", "sqlite", "source")
     return sorted(found, key=lambda d: order.index(d.kind) if d.kind in order else len(order))
 
@@ -111,8 +116,9 @@ def _export(dataset: Dataset, release: Release, kind: str) -> Response:
         abort(404)
     name = f"{dataset.slug}-v{release.version}.{kind}"
     if kind == "xlsx":
-        path = export.xlsx_file(database, dataset.table_name,
-                                cache=_cache(instance, dataset.slug, release.version))
+        path = _xlsx(instance, dataset, release, database)
+        if path is None:
+            abort(410)  # withdrawn while the export was being made
         response = send_file(path, mimetype=export.MEDIA_TYPES[kind], as_attachment=True,
                              download_name=name, conditional=True)
     else:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 import uvicorn
 
@@ -11,12 +12,18 @@ from app.web.asgi import FACTORY
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Remove what killed publishes left behind, then serve until interrupted."""
+    """Remove what killed publishes and withdrawals left behind and uploads abandoned long ago,
+    then serve until interrupted."""
     from datasets.publish import cleanup
+    from datasets.uploads import remove_abandoned
+    from datasets.withdraw import finish_withdrawals
 
     portal = open_portal(config.load())
     try:
         cleanup(portal.instance, portal.engine)
+        finish_withdrawals(portal.instance, portal.engine)
+        remove_abandoned(portal.instance, portal.engine,
+                         older_than=timedelta(days=portal.settings["UPLOAD_KEEP_DAYS"]))
     finally:
         portal.engine.dispose()
     # Links in feeds, DCAT and Data Packages point where this portal answers unless told

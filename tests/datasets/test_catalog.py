@@ -5,6 +5,7 @@ import pytest
 
 from app.state import Portal, open_portal
 from datasets import catalog
+from datasets.edit import update_dataset
 from metadata.errors import Conflict, InvalidInput, NotFound
 from metadata.profiles import load_profile
 from publishers.registry import add_publisher, get_publisher, list_publishers
@@ -62,10 +63,18 @@ def test_missing_things_raise_not_found_and_find_returns_none(fresh_portal: Port
         catalog.create_dataset(fresh_portal.engine, "x", publisher="nyama", title_bg="X")
 
 
-def test_generation_changes_only_when_published_releases_change(fresh_portal: Portal) -> None:
-    before = catalog.generation(fresh_portal.engine)
-    catalog.create_dataset(fresh_portal.engine, "budget", publisher="levski", title_bg="Бюджет")
-    assert catalog.generation(fresh_portal.engine) == before
-    with fresh_portal.engine.begin() as conn:
+def test_generation_changes_whenever_what_is_published_changes(fresh_portal: Portal) -> None:
+    """Feeds, DCAT and the SQL API key their copies on it: a new dataset (it is in the DCAT
+    catalog) and a metadata edit move it, as a publish does; a publisher alone does not."""
+    engine = fresh_portal.engine
+    seen = [catalog.generation(engine)]
+    catalog.create_dataset(engine, "budget", publisher="levski", title_bg="Бюджет")
+    seen.append(catalog.generation(engine))
+    update_dataset(engine, "budget", actor="test", title_bg="Бюджет 2026")
+    seen.append(catalog.generation(engine))
+    add_publisher(engine, "pleven", name_bg="Община Плевен")
+    seen.append(catalog.generation(engine))
+    with engine.begin() as conn:
         catalog.bump_generation(conn)
-    assert catalog.generation(fresh_portal.engine) == before + 1
+    seen.append(catalog.generation(engine))
+    assert seen == [seen[0], seen[0] + 1, seen[0] + 2, seen[0] + 2, seen[0] + 3]

@@ -50,3 +50,8 @@ def test_safe_identifier_makes_unique_sql_safe_names() -> None:
         taken.add(name)
         names.append(name)
     assert names == ["reshenie_no", "reshenie_no_2", "c_1_kolona", "id_drop_table_x", "script", "column"]
+
+
+@pytest.mark.parametrize("value", ["abc\n", "abc\r\n", "\nabc", "abc\n\n", "a-b\n", "abc\x00"])
+def test_is_slug_refuses_line_breaks_anywhere_even_at_the_end(value: str) -> None:
+    assert is_slug(value) is False

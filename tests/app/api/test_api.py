@@ -121,3 +121,14 @@ def test_the_openapi_document_is_generated_from_the_schemas_the_api_uses(world: 
                                                          "ODbL-1.0"]
     assert "file" in document["paths"]["/datasets/{slug}/releases"]["post"]["requestBody"][
         "content"]["multipart/form-data"]["schema"]["properties"]
+
+
+def test_a_slug_with_a_trailing_line_break_is_refused_with_a_bilingual_422(world: World) -> None:
+    client = world.app.test_client()
+    response = client.post("/api/v1/datasets", headers=_auth(world.token_a),
+                           json={"slug": "a-novo\n", "title_bg": "Нов набор"})
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert response.json["errors"] == {"slug": {
+        "bg": "Само малки латински букви, цифри и тирета (напр. byudzhet-2026).",
+        "en": "Lowercase Latin letters, digits and hyphens only (e.g. budget-2026)."}}
+    assert catalog.find_dataset(world.portal.engine, "a-novo\n") is None

@@ -150,3 +150,58 @@ def test_an_unreadable_file_is_a_clean_error(instance: Path, tmp_path: Path) -> 
     pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
     done = otkrito(instance, "--lang", "en", "publish", str(pdf), "--dataset", "budget")
     assert done.returncode == 2 and "not a supported table" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("publisher", "add", "obshtina-pleven\n", "--name-bg", "Община Плевен"),
+    ("dataset", "create", "budget\n", "--publisher", "obshtina-levski", "--title-bg", "Бюджет"),
+])
+@pytest.mark.parametrize("lang, message", [
+    ("bg", "не е допустим адрес: само малки латински букви, цифри и тирета"),
+    ("en", "is not a valid slug: use lowercase Latin letters, digits and hyphens only"),
+])
+def test_a_slug_with_a_trailing_line_break_is_a_clean_error_and_creates_nothing(
+        instance: Path, args: tuple[str, ...], lang: str, message: str) -> None:
+    done = otkrito(instance, "--lang", lang, *args)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+    import sqlite3
+
+    with sqlite3.connect(instance / "catalog.db") as db:
+        slugs = [row[0] for table in ("publishers", "datasets")
+                 for row in db.execute(f"select slug from {table}")]
+    assert slugs == ["obshtina-levski"]
+
+
+@pytest.mark.parametrize("keep_days, kept", [(None, False), ("30", True)])
+def test_init_removes_uploads_never_published_for_longer_than_the_configured_days(
+        instance: Path, keep_days: str | None, kept: bool) -> None:
+    import os
+    import time
+
+    from app.state import open_portal
+    from datasets.uploads import check_job, store_upload, uploads_dir
+
+    _dataset(instance, "budget", "--profile", "budget")
+    portal = open_portal({"INSTANCE": str(instance), "DATABASE_URL": None})
+    try:
+        with (DEMO / "budget-2026-q1.csv").open("rb") as stream:
+            job = store_upload(portal.instance, portal.engine, stream, dataset="budget",
+                               user_id=None, original_name="q1.csv", options={})
+        check_job(portal.instance, portal.engine, job.id, actor="test")
+        with portal.engine.begin() as conn:
+            conn.exec_driver_sql("update upload_jobs set updated_at = '2000-01-01 00:00:00.000000'")
+    finally:
+        portal.engine.dispose()
+    upload = uploads_dir(portal.instance) / job.stored_name
+    ten_days_ago = time.time() - 10 * 86400
+    os.utime(upload, (ten_days_ago, ten_days_ago))
+    env = {"OTKRITO_INSTANCE": str(instance), "PATH": "/usr/bin:/bin"}
+    if keep_days:
+        env["OTKRITO_UPLOAD_KEEP_DAYS"] = keep_days
+
+    done = subprocess.run([sys.executable, "-m", "app.cli", "init"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env=env)
+
+    assert done.returncode == 0, done.stderr
+    assert upload.exists() is kept

@@ -144,3 +144,27 @@ def test_withdrawing_keeps_record_reason_and_checksums_but_deletes_files_and_lea
     assert "a-data" not in [d.name for d in catalog.live_databases(engine)]
     assert client.get(f"/datasets/a-data/releases/1/{release.file('data').name}").status_code == 410
     assert "Лични данни по погрешка" in client.get("/changelog").text
+
+
+def test_an_upload_removed_as_abandoned_tells_the_staff_why_and_offers_a_new_upload(
+        world: World, signed_in: Callable[[str], FlaskClient]) -> None:
+    import os
+    from datetime import timedelta
+
+    from datasets.uploads import get_job, remove_abandoned, uploads_dir
+
+    engine, instance = world.portal.engine, world.portal.instance
+    with engine.begin() as conn:
+        conn.exec_driver_sql("update upload_jobs set updated_at = '2000-01-01 00:00:00.000000'")
+    upload = uploads_dir(instance) / get_job(engine, world.job_a).stored_name
+    os.utime(upload, (946684800, 946684800))  # 2000-01-01
+    assert remove_abandoned(instance, engine, older_than=timedelta(days=7)) == [upload.name]
+    client = signed_in("editor-a@x.bg")
+
+    page = client.get(f"/staff/uploads/{world.job_a}?lang=en")
+    publish = client.get(f"/staff/uploads/{world.job_a}/publish?lang=en")
+
+    assert page.status_code == 200
+    assert "The file was deleted because it was not published for a long time" in page.text
+    assert "/staff/datasets/a-data/upload" in page.text
+    assert publish.status_code == 400 and "has not been checked yet or is not valid" in publish.text
