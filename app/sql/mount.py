@@ -325,8 +325,8 @@ async def lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def make_sql_app(portal: Portal) -> SqlApp:
-    """Return the ASGI app serving /sql/ for an opened portal."""
+def make_sql_app(portal: Portal, *, mounted: int = MOUNTED) -> SqlApp:
+    """Return the ASGI app serving /sql/ for an opened portal (at most `mounted` files open)."""
     # When rich is importable (frictionless brings it) Datasette prints every 404 and every
     # refused query as a traceback with locals, request headers included: ~0.35 s of the
     # event loop per error and cookies in the log. Its plain error pages stay as they are.
@@ -334,4 +334,4 @@ def make_sql_app(portal: Portal) -> SqlApp:
     from datasette import handle_exception
 
     handle_exception.rich = None
-    return SqlApp(portal)
+    return SqlApp(portal, mounted=mounted)
