@@ -264,7 +264,8 @@ INDEX = re.compile(re.escape(PREFIX) + r"/(?P<format>\.[^/]*)?")
 
 def database_name(path: str) -> str:
     """Return the database a /sql/ path names (Datasette tilde-encodes unusual characters)."""
-    return tilde_decode(path[len(PREFIX) + 1:].split("/")[0].split(".")[0])
+    name = path[len(PREFIX) + 1:].split("/")[0].split(".")[0]
+    return tilde_decode(name) if "~" in name else name
 
 
 async def not_found(send: Send) -> None:

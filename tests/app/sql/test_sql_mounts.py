@@ -170,3 +170,11 @@ def test_a_query_running_when_its_database_is_unmounted_finishes_before_it_close
         return during, db.open_connections(), result
 
     assert asyncio.run(run()) == (1, 0, 20)
+
+
+def test_a_tilde_encoded_name_mounts_the_same_database(portal: Portal) -> None:
+    slugs = publish_many(portal, 2)
+    app = make_sql_app(portal, mounted=1)
+    encoded = slugs[1].replace("-", "~2D")  # Datasette's tilde encoding, as some clients send
+    answer, = fetch(app, f"/sql/{encoded}/nabor_0001.json?_shape=array")
+    assert answer.json() == rows_of(slugs[1], 20) and app.mounts.mounted() == [slugs[1]]
