@@ -7,7 +7,10 @@
      same file (at least 0.8x), home / catalog search / dataset pages (at least 1.0x that, p95
      under 100 ms at 20 connections), and 2 workers against 1 on those pages (at least 1.7x);
   4. a generated catalog of 10,000 datasets and 100,000 releases: catalog search p95 <= 50 ms,
-     feeds and DCAT <= 100 ms, CKAN package_search <= 100 ms (one client: service latency).
+     feeds and DCAT <= 100 ms, CKAN package_search <= 100 ms (one client: service latency);
+  5. the SQL API over 5,000 live datasets (real release files) under `ulimit -n 1024`: the
+     /sql/ index page and /sql/.json p95 <= 200 ms, table JSON p95 <= 50 ms over a pass through
+     every dataset, RSS of each serving process <= 400 MB, no errors (issue #13).
 
 It measures; it never fails on a target (exit 0). Load goes only to 127.0.0.1, bounded in time.
 
@@ -34,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import catalog as bench_catalog  # noqa: E402
 import load  # noqa: E402
+import many as bench_many  # noqa: E402
 import publish as bench_publish  # noqa: E402
 import servers  # noqa: E402
 
@@ -57,6 +61,9 @@ SCALE = {
 NEW_CONNECTIONS = {"Connection": "close"}
 SCALE_P95_MS = {"catalog search": 50.0, "feeds": 100.0, "DCAT": 100.0,
                 "CKAN package_search": 100.0}
+FILE_LIMIT = 1024  # a stock systemd service's `ulimit -n`
+SQL_INDEX = {"/sql/ index page": ("/sql/", "/sql/?page=2", "/sql/?page=last"),
+             "/sql/.json": ("/sql/.json", "/sql/.json?page=2", "/sql/.json?page=last")}
 
 
 @dataclass(frozen=True)
@@ -252,6 +259,55 @@ def scale_section(args: argparse.Namespace, work: Path) -> tuple[list[Figure], d
     return figures, {name: r.as_json() for name, r in results.items()}
 
 
+# 5: the SQL API over many live datasets -------------------------------------------------------
+
+def sql_scale_section(args: argparse.Namespace, work: Path) -> tuple[list[Figure], dict]:
+    instance, n = work / "instance-many", args.sql_datasets
+    started = time.perf_counter()
+    slugs = bench_many.generate(instance, datasets=n)
+    last = str(-(-n // 100))  # the index's last page (100 a page)
+    say(f"\n== 5. SQL API over {n} live datasets (generated in {time.perf_counter() - started:.1f}"
+        f" s), 2 workers under ulimit -n {FILE_LIMIT}, index: 1 client, a connection per request,"
+        f" {args.seconds:g} s per target, load by {load.tool()}; {loadavg()}")
+    results: dict[str, load.Load] = {}
+    with servers.portal(instance, workers=2, log=work / "portal-many.log",
+                        file_limit=FILE_LIMIT) as base:
+        for name, paths in SQL_INDEX.items():
+            paths = [p.replace("=last", "=" + last) for p in paths]
+            # A connection per request, as in section 3 with 2 workers: it spreads them, and
+            # spares keep-alive the 40 ms delayed-ACK stalls of uvicorn's worker sockets.
+            results[name] = _measure(base, paths, args, connections=1, workers=2,
+                                     headers=NEW_CONNECTIONS)
+        passed = bench_many.table_pass(base, slugs, server_pid=base.pid,
+                                       deadline_s=max(60.0, n * 0.2))
+        workers = bench_many.processes(base.pid)
+        rss = {pid: (bench_many.rss_mb(pid), bench_many.rss_mb(pid, "VmHWM")) for pid in workers}
+    say(f"  {'target':<46} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'requests':>8} "
+        f"{'errors':>6}")
+    for name, result in results.items():
+        say(_row(name + " (pages 1, 2, last in turn)", result))
+    say(f"  {'table JSON, one pass through every dataset':<46} "
+        f"{passed.requests / max(passed.seconds, 0.001):>9.1f} {passed.p50_ms:>8.1f} "
+        f"{passed.p95_ms:>8.1f} {passed.requests:>8} {passed.errors:>6}")
+    say(f"  serving processes (RSS / peak MB): "
+        + ", ".join(f"{now:g} / {peak:g}" for now, peak in rss.values())
+        + f"; most open files in one: {passed.most_files} (limit {FILE_LIMIT})")
+    peak = max(p for _, p in rss.values())
+    errors = passed.errors + sum(r.errors for r in results.values())
+    figures = [Figure("5", f"{name} p95, {n} datasets", r.p95_ms, " ms", "<= 200",
+                      r.p95_ms <= 200 and r.errors == 0) for name, r in results.items()]
+    figures += [
+        Figure("5", f"table JSON p95, a pass through {n} datasets", passed.p95_ms, " ms",
+               "<= 50", passed.p95_ms <= 50 and passed.errors == 0),
+        Figure("5", "peak RSS of each serving process (largest)", peak, " MB", "<= 400",
+               peak <= 400),
+        Figure("5", f"errors under ulimit -n {FILE_LIMIT}", errors, "", "= 0", errors == 0),
+    ]
+    return figures, {**{name: r.as_json() for name, r in results.items()},
+                     "table pass": passed.as_json(),
+                     "rss_mb": {str(pid): {"now": a, "peak": b} for pid, (a, b) in rss.items()}}
+
+
 # the run ---------------------------------------------------------------------------------------
 
 def _commit() -> str:
@@ -260,23 +316,29 @@ def _commit() -> str:
     return done.stdout.strip() or "?"
 
 
+SECTIONS = ("publish", "read", "scale", "sql-scale")
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the publish file")
     parser.add_argument("--mem-rows", type=int, help="rows of the memory run (default 5x rows)")
     parser.add_argument("--datasets", type=int, default=10_000, help="generated catalog datasets")
     parser.add_argument("--releases", type=int, default=100_000, help="generated releases")
+    parser.add_argument("--sql-datasets", type=int, default=5_000,
+                        help="live datasets (real release files) for the SQL API's scale")
     parser.add_argument("--seconds", type=float, default=10, help="seconds of load per target")
     parser.add_argument("--connections", type=int, default=20, help="connections for section 3")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and 1 s loads: checks that every figure prints")
     parser.add_argument("--keep", action="store_true", help="reuse cached CSVs in bench/out/")
-    parser.add_argument("--only", choices=("publish", "read", "scale"), action="append",
+    parser.add_argument("--only", choices=SECTIONS, action="append",
                         help="run only these sections (read alone publishes without baselines)")
     parser.add_argument("--json", action="store_true", help="JSON on stdout, the text on stderr")
     args = parser.parse_args(argv)
     if args.quick:
         args.rows, args.datasets, args.releases, args.seconds = 2000, 200, 2000, 1
+        args.sql_datasets = 200  # still three times what one process keeps mounted
         args.mem_rows = args.mem_rows or 4000
     args.mem_rows = args.mem_rows or args.rows * 5
     return args
@@ -285,7 +347,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     OPTIONS["json"] = args.json
-    only = set(args.only or ("publish", "read", "scale"))
+    only = set(args.only or SECTIONS)
     say(f"otkrito bench/run_all.py  {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC  "
         f"commit {_commit()}  {os.cpu_count()} CPUs  Python {sys.version.split()[0]}  "
         f"load generator: {load.tool()}  {loadavg()}")
@@ -307,7 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         if "scale" in only:
             found, details["scale"] = scale_section(args, work)
             figures += found
-    say(f"\n== issue #8 figures ({loadavg()} at the end)")
+        if "sql-scale" in only:
+            found, details["sql-scale"] = sql_scale_section(args, work)
+            figures += found
+    say(f"\n== issue #8 and #13 figures ({loadavg()} at the end)")
     for figure in figures:
         say(figure.line())
     passed = sum(f.passed for f in figures)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -17,6 +18,17 @@ REPO = Path(__file__).resolve().parent.parent
 VENV_PYTHON = REPO / ".venv" / "bin" / "python"
 PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
 BIN = Path(PYTHON).parent
+
+
+class Served(str):
+    """A server's base URL that also knows the server's process id."""
+
+    pid: int
+
+    def __new__(cls, url: str, pid: int) -> "Served":
+        served = super().__new__(cls, url)
+        served.pid = pid
+        return served
 
 
 def free_port() -> int:
@@ -43,14 +55,21 @@ def _wait(port: int, path: str, process: subprocess.Popen[bytes], timeout: float
 
 @contextmanager
 def running(command: list[str], *, port: int, ready: str, env: dict[str, str] | None = None,
-            log: Path | None = None, timeout: float = 120) -> Iterator[str]:
-    """Run a server until the block ends; yield its base URL once `ready` answers."""
+            log: Path | None = None, timeout: float = 120,
+            file_limit: int | None = None) -> Iterator[str]:
+    """Run a server until the block ends; yield its base URL once `ready` answers.
+
+    `file_limit`: the server (and the workers it starts) may open at most that many files,
+    as under `ulimit -n`. The URL yielded then carries the server's pid as `.pid`.
+    """
     out = log.open("ab") if log else subprocess.DEVNULL
+    limit = None if file_limit is None else (
+        lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (file_limit, file_limit)))
     process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **(env or {})},
-                               stdout=out, stderr=subprocess.STDOUT)
+                               stdout=out, stderr=subprocess.STDOUT, preexec_fn=limit)
     try:
         _wait(port, ready, process, timeout)
-        yield f"http://{HOST}:{port}"
+        yield Served(f"http://{HOST}:{port}", process.pid)
     finally:
         process.terminate()  # only the process started here (uvicorn stops its own workers)
         try:
@@ -62,13 +81,14 @@ def running(command: list[str], *, port: int, ready: str, env: dict[str, str] | 
             out.close()  # type: ignore[union-attr]
 
 
-def portal(instance: Path, *, workers: int = 1, log: Path | None = None):  # type: ignore[no-untyped-def]
+def portal(instance: Path, *, workers: int = 1, log: Path | None = None,  # type: ignore[no-untyped-def]
+           file_limit: int | None = None):
     """Serve the portal from `instance` as `otkrito serve` does (uvicorn, the ASGI factory)."""
     port = free_port()
     command = [PYTHON, "-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host", HOST,
                "--port", str(port), "--workers", str(workers), "--log-level", "warning",
                "--no-access-log"]
-    return running(command, port=port, ready="/", log=log,
+    return running(command, port=port, ready="/", log=log, file_limit=file_limit,
                    env={"OTKRITO_INSTANCE": str(instance), "PYTHONPATH": str(REPO)})
 
 

@@ -9,7 +9,6 @@ remounts when it changed, so a new release is served without a restart.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import re
 import sqlite3
 import threading
@@ -19,16 +18,17 @@ from urllib.parse import quote
 
 from datasette.app import Datasette
 from datasette.database import Database
+from datasette.utils import tilde_decode
 
 from app.asgi_types import Receive, Scope, Send
 from app.sql.catalog_watch import CatalogWatch
 from app.sql.clients import TOO_MANY, ClientSlots, client_address
+from app.sql.index import PREFIX, answer_index
+from app.sql.mounts import MOUNTED, Mounts
 from app.sql.schema import RememberedSchema, SteadyDatasette
 from app.state import Portal
 from datasets.catalog import LiveDatabase, generation, live_databases
-from metadata.vocab import LICENCES
 
-PREFIX = "/sql"
 # Datasette's time limit cannot interrupt one huge function call (randomblob(5e8), a 200 MB
 # group_concat): capping the size of any string or blob makes SQLite refuse them at once.
 MAX_VALUE_BYTES = 20 * 1024 * 1024
@@ -75,51 +75,76 @@ def harden(conn: sqlite3.Connection) -> None:
 
 
 class ReleaseDatabase(RememberedSchema, Database):  # type: ignore[misc]
-    """An immutable release file whose connections are hardened and never outlive a swap.
+    """An immutable release file whose connections are hardened and closed when unmounted.
 
     Datasette 0.65 keeps one connection per thread keyed by database *name*, shared by every
     Datasette in the process: after swapping a dataset's file its SQL threads would go on
-    reading the old one. Here connections are keyed per mounted file, and a thread closes
-    its connections to retired files the next time it runs a query.
+    reading the old one. Here each mounted file keeps its own connection per SQL thread, and
+    `retire()` closes them all as soon as no query of the file is running (a thread-local
+    map would keep them, and their file handles, until that thread happened to run again).
     """
-
-    _tokens = itertools.count()
-    _local = threading.local()
 
     def __init__(self, ds: Datasette, path: Path, clients: ClientSlots) -> None:
         super().__init__(ds, path=str(path), is_mutable=False)
         self.clients = clients
-        self.token = next(self._tokens)
         self.retired = False
+        self._lock = threading.Lock()
+        self._connections: dict[int, sqlite3.Connection] = {}  # by SQL thread
+        self._running = 0  # queries on this file in SQL threads right now
 
     def connect(self, write: bool = False) -> sqlite3.Connection:
         assert not write, "release databases are read-only"
         # Quote the path: a '?' or '#' in the instance path would otherwise end the file name.
         uri = f"file:{quote(str(self.path))}?immutable=1"
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        self._all_file_connections.append(conn)
-        return conn
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
 
     def _connection(self) -> sqlite3.Connection:
-        mine: dict[int, tuple[ReleaseDatabase, sqlite3.Connection]] = \
-            self._local.__dict__.setdefault("connections", {})
-        for token, (db, conn) in list(mine.items()):
-            if db.retired:
-                del mine[token]
-                conn.close()
-        if self.token not in mine:
+        thread = threading.get_ident()
+        conn = self._connections.get(thread)
+        if conn is None:
             conn = self.connect()
             self.ds._prepare_connection(conn, self.name)
             harden(conn)
-            mine[self.token] = (self, conn)
-        return mine[self.token][1]
+            self._connections[thread] = conn
+        return conn
+
+    def _run(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
+        # Counted in the SQL thread itself: a request cancelled while its query runs must
+        # not let retire() close the connection under that query.
+        with self._lock:
+            self._running += 1
+        try:
+            return fn(self._connection())
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self.retired and not self._running:
+                    self._close()
+
+    def retire(self) -> None:
+        """Unmounted: close every connection now, or when the last running query ends."""
+        with self._lock:
+            self.retired = True
+            if not self._running:
+                self._close()
+
+    close = retire
+
+    def _close(self) -> None:
+        connections, self._connections = list(self._connections.values()), {}
+        for conn in connections:
+            conn.close()
+
+    def open_connections(self) -> int:
+        """Return how many connections (file handles) this file has open now."""
+        return len(self._connections)
 
     async def execute_fn(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         if self.ds.executor is None:
-            return fn(self._connection())
+            return self._run(fn)
         loop = asyncio.get_running_loop()
         async with self.clients.query():
-            return await loop.run_in_executor(self.ds.executor, lambda: fn(self._connection()))
+            return await loop.run_in_executor(self.ds.executor, self._run, fn)
 
 
 def datasette_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -136,37 +161,26 @@ def datasette_settings(settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def inspect_entry(live: LiveDatabase, path: Path) -> dict[str, Any]:
-    """Return Datasette's inspect data for a release: counted and hashed at publish."""
-    return {"hash": live.sha256, "size": live.bytes, "file": str(path),
-            "tables": {live.table: {"count": live.row_count}}}
-
-
-def database_metadata(live: LiveDatabase) -> dict[str, Any]:
-    """Return Datasette's metadata for a release database, from the catalog."""
-    licence = LICENCES.get(live.licence)
-    meta: dict[str, Any] = {
-        "title": live.title.bg, "description": live.description.bg,
-        "source": live.publisher.bg, "license": live.licence,
-    }
-    if licence is not None:
-        meta["license"] = licence.title.bg
-        meta["license_url"] = licence.url
-    return meta
-
-
 class SqlApp:
-    """Datasette behind a guard that keeps its databases in step with the catalog."""
+    """Datasette behind a guard that keeps its databases in step with the catalog.
 
-    def __init__(self, portal: Portal) -> None:
+    Only a bounded set of databases is mounted at a time (`app/sql/mounts.py`): a request
+    for a dataset mounts it first. The index (`/sql/.json`) is the portal's own, paged, from
+    the catalog: Datasette's would open every mounted file for every request.
+    """
+
+    def __init__(self, portal: Portal, *, mounted: int = MOUNTED) -> None:
         self.portal = portal
         self.ds = SteadyDatasette(settings=datasette_settings(portal.settings), cors=True,
-                            inspect_data={}, metadata={})
+                                  inspect_data={}, metadata={})
         # Datasette adds an empty in-memory database when given no files; serve only releases.
         self.ds.remove_database("_memory")
         self.asgi = self.ds.app()
         self.generation: int | None = None
         self.clients = ClientSlots()
+        self.mounts = Mounts(self.ds, portal.instance.releases,
+                             lambda path: ReleaseDatabase(self.ds, path, self.clients),
+                             limit=mounted)
         self.watch = CatalogWatch(portal.engine)
         self.watched: int | None = None  # the catalog's data version when last found current
         # Called with (dataset slug, user agent) for each answered query: usage statistics.
@@ -174,32 +188,15 @@ class SqlApp:
         self.on_call: Callable[[str, str], Callable[[], None] | None] | None = None
         self._lock = asyncio.Lock()
         self.mount(live_databases(portal.engine), generation(portal.engine))
+        self.mounts.warm()
 
     def mount(self, lives: list[LiveDatabase], seen: int) -> None:
-        """Add, swap and remove databases so that exactly `lives` are served.
-
-        No await in here: requests never see a dataset missing halfway through a swap.
-        """
-        ds, releases = self.ds, self.portal.instance.releases
-        wanted = {live.name: live for live in lives if (releases / live.path).is_file()}
-        for name, db in list(ds.databases.items()):
-            if isinstance(db, ReleaseDatabase) and (
-                    name not in wanted or db.path != str(releases / wanted[name].path)):
-                ds.remove_database(name)
-                db.retired = True
-        ds.inspect_data = {name: inspect_entry(live, releases / live.path)
-                           for name, live in wanted.items()}
-        for name, live in wanted.items():
-            if name not in ds.databases:
-                ds.add_database(ReleaseDatabase(ds, releases / live.path, self.clients),
-                                name=name)
-        ds._metadata_local = {"databases": {n: database_metadata(live)
-                                            for n, live in wanted.items()}}
-        ds.mounted()
+        """Serve exactly `lives` from now on (swapping mounted ones whose release changed)."""
+        self.mounts.follow(lives)
         self.generation = seen
 
     async def refresh(self) -> None:
-        """Remount when the publish generation moved since the last request."""
+        """Follow the catalog when the publish generation moved since the last request."""
         engine = self.portal.engine
         # Data version before generation: a commit in between is seen by the next request.
         version = self.watch.version()
@@ -221,10 +218,13 @@ class SqlApp:
             await send({"type": "websocket.close", "code": 1000})
             return
         scope = collapse_slashes(scope, after=PREFIX)
-        if scope["path"] == PREFIX:
+        path = scope["path"]
+        if path == PREFIX:
             await redirect(send, PREFIX + "/")
             return
-        if scope["path"].split(".")[0] in HIDDEN:
+        index = INDEX.fullmatch(path)
+        if path.split(".")[0] in HIDDEN or (index and index["format"] != ".json"):
+            # The HTML index is a portal page (app/sql/page.py); Datasette's is never served.
             await not_found(send)
             return
         async with self.clients.admit(client_address(scope)) as admitted:
@@ -232,11 +232,15 @@ class SqlApp:
                 await plain(send, 429, TOO_MANY, retry_after=1)
                 return
             await self.refresh()
-            await self.asgi(scope, receive, self._counting(scope, send))
+            if index:
+                await answer_index(send, self.mounts, scope.get("query_string", b""))
+                return
+            with self.mounts.using(database_name(path)):
+                await self.asgi(scope, receive, self._counting(scope, send))
 
     def _counting(self, scope: Scope, send: Send) -> Send:
         """Wrap send so that a successful GET of a dataset's data counts as one SQL API call."""
-        name = scope["path"][len(PREFIX) + 1:].split("/")[0].split(".")[0]
+        name = database_name(scope["path"])
         if self.on_call is None or scope["method"] != "GET" or name not in self.ds.databases:
             return send
         agent = dict(scope.get("headers") or []).get(b"user-agent", b"").decode("latin-1")
@@ -254,6 +258,14 @@ class SqlApp:
 
 # Datasette's introspection pages that show where release files live on the server.
 HIDDEN = {PREFIX + "/-/databases", PREFIX + "/-/threads"}
+# Datasette's index and its formats (/sql/, /sql/.json, /sql/.jsono).
+INDEX = re.compile(re.escape(PREFIX) + r"/(?P<format>\.[^/]*)?")
+
+
+def database_name(path: str) -> str:
+    """Return the database a /sql/ path names (Datasette tilde-encodes unusual characters)."""
+    name = path[len(PREFIX) + 1:].split("/")[0].split(".")[0]
+    return tilde_decode(name) if "~" in name else name
 
 
 async def not_found(send: Send) -> None:
@@ -314,8 +326,8 @@ async def lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def make_sql_app(portal: Portal) -> SqlApp:
-    """Return the ASGI app serving /sql/ for an opened portal."""
+def make_sql_app(portal: Portal, *, mounted: int = MOUNTED) -> SqlApp:
+    """Return the ASGI app serving /sql/ for an opened portal (at most `mounted` files open)."""
     # When rich is importable (frictionless brings it) Datasette prints every 404 and every
     # refused query as a traceback with locals, request headers included: ~0.35 s of the
     # event loop per error and cookies in the log. Its plain error pages stay as they are.
@@ -323,4 +335,4 @@ def make_sql_app(portal: Portal) -> SqlApp:
     from datasette import handle_exception
 
     handle_exception.rich = None
-    return SqlApp(portal)
+    return SqlApp(portal, mounted=mounted)

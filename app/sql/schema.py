@@ -114,22 +114,15 @@ class RememberedSchema:
 
 
 class SteadyDatasette(Datasette):  # type: ignore[misc]
-    """Datasette whose databases change only when the portal mounts releases.
+    """Datasette that does not mirror its databases' schemas into its `_internal` database.
 
     Stock Datasette compares every database's schema version with its internal catalog on
-    every request (a trip to the pool per database). Here that happens once after each
-    mount: `mounted()` is called by whoever adds or removes databases.
+    every request (a trip to the pool per database) and copies each new schema there. In
+    Datasette 0.65 nothing reads that copy but the `/_internal` pages, which only the root
+    actor may see, and no one is root here. With databases mounted on first use the copy
+    would be remade on almost every mount, and would keep the rows of every database ever
+    unmounted; so it is not made at all.
     """
 
-    _mounts = 0
-    _refreshed = -1
-
-    def mounted(self) -> None:
-        self._mounts += 1
-
     async def _refresh_schemas(self) -> None:
-        mounts = self._mounts
-        if mounts == self._refreshed:
-            return
-        await super()._refresh_schemas()
-        self._refreshed = mounts
+        return

@@ -19,8 +19,11 @@ FACTORY = "app.web.asgi:factory"
 
 
 def is_sql(path: str) -> bool:
-    """Tell whether a path belongs to the SQL API."""
-    return path == PREFIX or path.startswith(PREFIX + "/")
+    """Tell whether a path belongs to Datasette's side of the SQL API.
+
+    The index page `/sql/` is a portal page (app/sql/page.py), served by Flask.
+    """
+    return path == PREFIX or (path.startswith(PREFIX + "/") and path != PREFIX + "/")
 
 
 def create_asgi(test_config: dict[str, Any] | None = None) -> ASGIApp:

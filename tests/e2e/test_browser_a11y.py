@@ -17,6 +17,7 @@ PAGES = {
     "settlements": "/datasets/naseleni-mesta-v-obshtina-levski",
     "release": "/datasets/byudzhet-na-obshtina-levski/releases/1",
     "publisher": "/publishers/obshtinski-savet-levski",
+    "sql index": "/sql/",
     "not-found": "/no-such-page?lang=en",
 }
 
