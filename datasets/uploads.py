@@ -218,13 +218,34 @@ def needs_schema_review(engine: Engine, job: UploadJob) -> bool:
     return not dataset.table_schema and not job.schema_reviewed
 
 
+def claim_for_publishing(engine: Engine, job_id: str) -> UploadJob:
+    """Move a checked, valid job to "publishing", once: a second claim (a double submit) is refused."""
+    job = get_job(engine, job_id)
+    if not job.valid:
+        raise InvalidInput("upload.not-ready")
+    # One conditional UPDATE, so of two requests that both saw "checked" only one publishes.
+    with engine.begin() as conn:
+        claimed = conn.execute(
+            upload_jobs.update().where(upload_jobs.c.id == job_id, upload_jobs.c.state == "checked")
+            .values(state="publishing", stage="", done=0, updated_at=datetime.now(timezone.utc))).rowcount
+    if claimed != 1:
+        raise InvalidInput("upload.not-ready")
+    return get_job(engine, job_id)
+
+
 def publish_job(instance: Instance, engine: Engine, job_id: str, *, notes: str,
                 actor: str) -> UploadJob:
     """Publish a checked, valid upload as the dataset's next release; then drop the upload."""
+    claim_for_publishing(engine, job_id)
+    return publish_claimed_job(instance, engine, job_id, notes=notes, actor=actor)
+
+
+def publish_claimed_job(instance: Instance, engine: Engine, job_id: str, *, notes: str,
+                        actor: str) -> UploadJob:
+    """Publish a job this caller claimed with `claim_for_publishing` (the staff's background thread)."""
     job = get_job(engine, job_id)
-    if not job.valid or job.state != "checked":
+    if job.state != "publishing":
         raise InvalidInput("upload.not-ready")
-    _update(engine, job.id, state="publishing", stage="", done=0)
     try:
         outcome: Outcome = publish(
             instance, engine, _upload(instance, job), dataset=slug_of(engine, job.dataset_id),

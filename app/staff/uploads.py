@@ -38,7 +38,7 @@ def _job(job_id: str, action: str) -> tuple[uploads.UploadJob, Any]:
     return job, dataset
 
 
-def _run(work: Any, job_id: str, *, state: str, **kwargs: Any) -> None:
+def _run(work: Any, job_id: str, *, state: str | None, **kwargs: Any) -> None:
     """Run a job step in this request for small files, in a background thread for large ones."""
     p = current_portal()
     job = uploads.get_job(p.engine, job_id)
@@ -46,7 +46,8 @@ def _run(work: Any, job_id: str, *, state: str, **kwargs: Any) -> None:
     if job.size < limit:
         work(p.instance, p.engine, job_id, **kwargs)
         return
-    uploads.set_state(p.engine, job_id, state)  # so the next page shows progress at once
+    if state is not None:
+        uploads.set_state(p.engine, job_id, state)  # so the next page shows progress at once
     logger = current_app.logger
 
     def background() -> None:
@@ -192,7 +193,10 @@ def job_publish(job_id: str):  # type: ignore[no-untyped-def]
         header, rows = uploads.preview(current_portal().instance, found)
         return render_template("staff/preview.html", job=found, dataset=dataset, header=header,
                                rows=rows, errors=bilingual_errors(error.messages)), 422
-    _run(uploads.publish_job, found.id, state="publishing", notes=notes.strip(), actor=actor())
+    # Claimed here, before the response, so the next page shows progress and a second
+    # submit of the same form is refused instead of publishing the upload twice.
+    uploads.claim_for_publishing(current_portal().engine, found.id)
+    _run(uploads.publish_claimed_job, found.id, state=None, notes=notes.strip(), actor=actor())
     return redirect(url_for("staff.job_publish", job_id=found.id))
 
 
