@@ -170,7 +170,8 @@ class Running:
 
 
 def start_server(args: list[str], *, env: Mapping[str, str], ready: str = "/",
-                 timeout: float = SERVER_START_SECONDS) -> Running:
+                 timeout: float = SERVER_START_SECONDS,
+                 preexec_fn: Callable[[], None] | None = None) -> Running:
     """Start a server on a free 127.0.0.1 port and return it once it answers `ready` itself.
 
     "{port}" in the arguments and environment values becomes the port. If another process took
@@ -182,7 +183,7 @@ def start_server(args: list[str], *, env: Mapping[str, str], ready: str = "/",
         process = subprocess.Popen(
             [sys.executable, *(arg.replace("{port}", str(port)) for arg in args)], cwd=REPO,
             env={**os.environ, **{k: v.replace("{port}", str(port)) for k, v in env.items()}},
-            stdout=subprocess.DEVNULL, stderr=log)
+            stdout=subprocess.DEVNULL, stderr=log, preexec_fn=preexec_fn)
         running = Running(process, f"http://127.0.0.1:{port}", log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -57,6 +57,9 @@ class Mounts:
                 self._unmount(name)
                 self.lives[name] = live
                 self._mount(name)
+            elif live != self.lives[name]:
+                # Same file, new metadata (a title edit): Datasette shows what the catalog says.
+                self.ds._metadata_local["databases"][name] = database_metadata(live)
         self.lives = wanted
         self.names = sorted(wanted)
 

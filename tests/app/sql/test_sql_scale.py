@@ -10,9 +10,6 @@ import asyncio
 import os
 import re
 import resource
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -28,7 +25,7 @@ from app.web.asgi import create_asgi
 from datasets.catalog import create_dataset
 from datasets.withdraw import withdraw_release
 from tests.app.sql.many_datasets import publish_many, rows_of
-from tests.conftest import REPO, free_port, stop_server
+from tests.conftest import Running, start_server, stop_server
 
 DATASETS = 1200
 FILE_LIMIT = 1024
@@ -45,9 +42,11 @@ def open_files(pid: int) -> int:
 
 
 class Server:
-    def __init__(self, url: str, process: subprocess.Popen[bytes], slugs: list[str],
-                 log: Path) -> None:
-        self.url, self.process, self.slugs, self.log = url, process, slugs, log
+    def __init__(self, running: Running, slugs: list[str]) -> None:
+        self.url, self.process, self.slugs, self.running = running.url, running.process, slugs, running
+
+    def stderr(self) -> str:
+        return self.running.stderr()
 
     def files(self) -> int:
         return open_files(self.process.pid)
@@ -64,34 +63,18 @@ def crowded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     portal = open_portal({**config.load({}), "INSTANCE": str(root / "instance")})
     slugs = publish_many(portal, DATASETS)
     portal.engine.dispose()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = root / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host",
-             "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=REPO, env={**os.environ, "OTKRITO_INSTANCE": str(portal.instance.root)},
-            stdout=subprocess.DEVNULL, stderr=out, preexec_fn=_limit_files)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()[-3000:]
-        try:
-            httpx.get(url + "/sql/-/versions.json", timeout=5)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        stop_server(process)
-        pytest.fail(f"server did not start: {log.read_text()[-3000:]}")
-    yield Server(url, process, slugs, log)
-    stop_server(process)
+    running = start_server(["-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host", "127.0.0.1",
+                            "--port", "{port}", "--log-level", "warning"],
+                           env={"OTKRITO_INSTANCE": str(portal.instance.root)},
+                           ready="/sql/-/versions.json", preexec_fn=_limit_files)
+    yield Server(running, slugs)
+    stop_server(running)
 
 
 def test_the_index_pages_list_every_dataset_a_page_at_a_time(crowded: Server) -> None:
     with httpx.Client(base_url=crowded.url, timeout=60) as client:
         page = client.get("/sql/")
-        assert page.status_code == 200, crowded.log.read_text()[-3000:]
+        assert page.status_code == 200, crowded.stderr()
         listed: list[str] = []
         url: str | None = "/sql/.json"
         for _ in range(DATASETS // PAGE_SIZE + 2):  # bounded: one more than the pages
