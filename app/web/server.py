@@ -14,7 +14,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> Non
     """Remove what killed publishes left behind, then serve until interrupted."""
     from datasets.publish import cleanup
 
-    portal = open_portal(config.load())
+    settings = config.load()
+    config.require_secret_key(settings)  # refuse here, not in every worker
+    portal = open_portal(settings)
     try:
         cleanup(portal.instance, portal.engine)
     finally:
