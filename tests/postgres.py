@@ -45,6 +45,12 @@ SERVER_TIMEZONE = "Europe/Sofia"
 def _missing() -> str | None:
     wanted = [PG_BIN / name for name in ("initdb", "pg_ctl", "postgres")]
     absent = [str(p) for p in wanted if not os.access(p, os.X_OK)]
+    if os.geteuid() == 0:  # initdb refuses root: the clusters run as the postgres user
+        absent += [] if shutil.which("runuser") else ["runuser (util-linux)"]
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            absent.append("the `postgres` user")
     if not absent:
         return None
     return ("PostgreSQL 15 is needed for the [postgresql] catalog tests and is not installed "

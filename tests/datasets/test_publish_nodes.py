@@ -172,3 +172,26 @@ def test_a_node_killed_while_publishing_leaves_no_lock_behind(
             holder.wait()
     assert publish(a.instance, a.engine, Upload(Q1, "q1.csv"), dataset="budget",
                    lock_timeout=DEADLINE).version == 1
+
+
+@pytest.mark.catalogs
+def test_of_two_nodes_withdrawing_one_release_at_once_one_does(
+        fresh_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datasets.withdraw import withdraw_release
+    from publishers.store import audit_events
+
+    a, b = _nodes(tmp_path, fresh_portal)
+    publish(a.instance, a.engine, Upload(Q1, "q1.csv"), dataset="budget")
+    seen_by_b = catalog.get_release(b.engine, catalog.get_dataset(b.engine, "budget"), 1)
+    withdraw_release(a.instance, a.engine, "budget", 1, reason="Лични данни", actor="a")
+    # b read the release as published just before a's withdrawal committed.
+    monkeypatch.setattr(catalog, "get_release", lambda engine, dataset, version: seen_by_b)
+    with pytest.raises(Conflict) as refused:
+        withdraw_release(b.instance, b.engine, "budget", 1, reason="Друга причина", actor="b")
+    with a.engine.connect() as conn:
+        withdrawals = conn.execute(sa.select(audit_events.c.actor)
+                                   .where(audit_events.c.action == "release.withdraw")).all()
+    assert refused.value.message_id == "release.already-withdrawn" and withdrawals == [("a",)]
+    monkeypatch.undo()
+    dataset = catalog.get_dataset(a.engine, "budget")
+    assert catalog.get_release(a.engine, dataset, 1).withdrawn_reason == "Лични данни"
