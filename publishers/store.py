@@ -23,10 +23,11 @@ catalog = sa.MetaData()
 
 
 class Text(sa.types.TypeDecorator[str]):
-    """Text without NUL characters, on every backend (the catalog's every text column).
+    """Text without NUL characters: the type of every text column of the catalog.
 
-    PostgreSQL's text cannot hold NUL (its driver refuses the whole statement) and nobody
-    means one: it is dropped on the way in and in comparisons, as SQLite would never see it.
+    PostgreSQL's text cannot hold NUL (its driver refuses the whole statement) and nobody means
+    one: it is dropped from what is stored and from what is compared, on SQLite too, so both
+    backends keep the same text.
     """
 
     impl = sa.Text
@@ -41,6 +42,7 @@ class String(Text):
 
     impl = sa.String
     cache_ok = True
+
 
 # JSON values the catalog compares, groups or may index: JSONB on PostgreSQL, whose `json` type
 # has no equality operator. JSON text elsewhere (SQLite), exactly as before.
