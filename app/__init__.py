@@ -18,6 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     settings = config.load()
     settings.update(test_config or {})
+    config.require_secret_key(settings)  # before anything starts: a node of a shared catalog
     portal = open_portal(settings)
     app = Flask(__name__)
     app.config.update(

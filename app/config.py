@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from metadata.errors import NotReady
+from publishers.store import is_sqlite
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -26,7 +29,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("INSTANCE", "instance", "Instance directory: catalog, releases, uploads (never in git)."),
     Setting("DATABASE_URL", None, "SQLAlchemy URL of the catalog; default SQLite in the instance."),
     Setting("BASE_URL", "http://127.0.0.1:8000", "Public URL of the portal, for links in feeds and APIs."),
-    Setting("SECRET_KEY", None, "Session signing key; generated into the instance when unset."),
+    Setting("SECRET_KEY", None, "Session signing key; generated into the instance when unset "
+            "(required when the catalog is not SQLite)."),
     Setting("SQL_TIME_LIMIT_MS", 1000, "Time limit of one query in the SQL API.", int),
     Setting("SQL_MAX_ROWS", 1000, "Most rows one SQL API response returns.", int),
     Setting("MAX_UPLOAD_MB", 200, "Largest upload accepted, in megabytes.", int),
@@ -43,6 +47,16 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         values[setting.name] = setting.parse(raw) if raw not in (None, "") else setting.default
     values["INSTANCE"] = str(Path(values["INSTANCE"]).resolve())
     return values
+
+
+def require_secret_key(settings: Mapping[str, Any]) -> None:
+    """Refuse to start a node of a shared catalog without the shared OTKRITO_SECRET_KEY.
+
+    With SQLite the catalog lives in one instance, and so may its generated key; nodes sharing a
+    server catalog would each generate their own and reject each other's sessions.
+    """
+    if not settings.get("SECRET_KEY") and not is_sqlite(settings.get("DATABASE_URL")):
+        raise NotReady("config.secret-key-required")
 
 
 def secret_key(instance: Path, configured: str | None) -> str:

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 
 from datasets.instance import Instance
-from publishers.store import connect, migrate
+from publishers.store import connect, is_sqlite, migrate, require_current_schema
 
 
 @dataclass(frozen=True)
@@ -21,13 +21,25 @@ class Portal:
 
 
 def open_portal(settings: dict[str, Any], *, create: bool = True) -> Portal:
-    """Open (and, by default, create and migrate) the instance the settings name."""
+    """Open the instance the settings name; by default create it.
+
+    An SQLite catalog (the default, in the instance) is migrated whenever it is created or
+    opened. A catalog on a database server is shared by every node: no node migrates it at
+    start (`otkrito migrate` does, once per deploy), and each refuses to start unless its
+    schema is at the newest migration.
+    """
     instance = Instance.at(settings["INSTANCE"], settings.get("DATABASE_URL"))
     if create:
         instance.ensure()
     engine = connect(instance.catalog_url)
-    if create:
-        migrate(engine)
+    try:
+        if not is_sqlite(instance.catalog_url):
+            require_current_schema(engine)
+        elif create:
+            migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return Portal(instance, engine, settings)
 
 

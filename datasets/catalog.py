@@ -1,13 +1,15 @@
 """Datasets and releases in the catalog store."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Sequence
+from datetime import date, datetime, timezone
+from typing import Any, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from datasets.instance import Instance, dataset_lock
 from metadata.errors import Conflict, InvalidInput, NotFound
 from metadata.messages import Text
 from metadata.profiles import PROFILES, load_profile
@@ -16,14 +18,14 @@ from metadata.slug import is_slug
 from metadata.vocab import DEFAULT_FREQUENCY, DEFAULT_LICENCE, FREQUENCIES, LICENCES, THEMES
 from publishers import audit
 from publishers.registry import get_publisher
-from publishers.store import datasets, releases, state
+from publishers.store import bytewise, datasets, releases, state
 
 
 def _utc(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything we store is UTC.
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
-    return value
+    return value.astimezone(timezone.utc) if value is not None else None
 
 
 def _to_dataset(row: sa.Row) -> Dataset:
@@ -62,6 +64,20 @@ def _check_vocabulary(*, profile: str | None, frequency: str, licence: str,
             raise InvalidInput("catalog.unknown-theme", theme=theme, choices=", ".join(THEMES))
 
 
+def _check_dates(*values: str | None) -> None:
+    # ISO dates only (they fit the columns' 10 characters, which PostgreSQL enforces).
+    for value in values:
+        if value is not None and not _is_iso_date(value):
+            raise InvalidInput("catalog.bad-date", value=value[:40])
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        return len(value) == 10 and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
 def create_dataset(engine: Engine, slug: str, *, publisher: str, title_bg: str,
                    title_en: str | None = None, description_bg: str = "",
                    description_en: str | None = None, profile: str | None = None,
@@ -75,6 +91,7 @@ def create_dataset(engine: Engine, slug: str, *, publisher: str, title_bg: str,
     if not is_slug(slug):
         raise InvalidInput("catalog.bad-slug", slug=slug)
     _check_vocabulary(profile=profile, frequency=frequency, licence=licence, themes=themes)
+    _check_dates(temporal_start, temporal_end)
     owner = get_publisher(engine, publisher)
     now = datetime.now(timezone.utc)
     with engine.begin() as conn:
@@ -112,7 +129,7 @@ def get_dataset(engine: Engine, slug: str) -> Dataset:
 
 def list_datasets(engine: Engine, *, publisher_id: int | None = None) -> list[Dataset]:
     """Return datasets, by Bulgarian title."""
-    query = sa.select(datasets).order_by(datasets.c.title_bg)
+    query = sa.select(datasets).order_by(bytewise(datasets.c.title_bg), datasets.c.id)
     if publisher_id is not None:
         query = query.where(datasets.c.publisher_id == publisher_id)
     with engine.connect() as conn:
@@ -162,11 +179,65 @@ def max_version(conn: Connection, dataset_id: int) -> int:
 
 def insert_release(conn: Connection, *, dataset_id: int, version: int, notes: str,
                    row_count: int, files: Sequence[ReleaseFile], created_at: datetime) -> None:
-    """Add a release row inside the caller's transaction."""
-    conn.execute(releases.insert().values(
-        dataset_id=dataset_id, version=version, created_at=created_at, notes=notes,
-        row_count=row_count, files=[f.__dict__ for f in files], status="published",
-    ))
+    """Add a release row inside the caller's transaction, if `version` is still the next one.
+
+    The dataset's row stays locked until that transaction ends (SELECT … FOR NO KEY UPDATE on
+    PostgreSQL; SQLite's one writer at a time), so two nodes never record one version, even
+    when a publish lost its lock on the way (a dropped connection): the second gets Conflict.
+    """
+    slug = conn.execute(sa.select(datasets.c.slug).where(datasets.c.id == dataset_id)
+                        .with_for_update(key_share=True)).scalar()
+    if max_version(conn, dataset_id) >= version:
+        raise Conflict("publish.conflict", slug=slug)
+    try:
+        conn.execute(releases.insert().values(
+            dataset_id=dataset_id, version=version, created_at=created_at, notes=notes,
+            row_count=row_count, files=[f.__dict__ for f in files], status="published",
+        ))
+    except sa.exc.IntegrityError as error:  # UNIQUE (dataset_id, version): another writer won
+        raise Conflict("publish.conflict", slug=slug) from error
+
+
+# The key space of the datasets' advisory locks (pg_advisory_lock(space, dataset id)): "OTKD".
+_LOCK_SPACE = 0x4F544B44
+
+
+@contextmanager
+def publish_lock(instance: Instance, engine: Engine, dataset: Dataset, *,
+                 timeout: float = 30.0) -> Iterator[None]:
+    """Hold the dataset's publish lock, in this instance and in the catalog, or raise Conflict.
+
+    The instance's lock (flock) keeps this node's builds and release directories apart. On
+    PostgreSQL every node shares the catalog, so a publish also holds a session advisory lock
+    on the dataset from choosing its version to committing it: a second node waits, then
+    publishes the next version. The lock ends with the session, even if the process dies.
+    """
+    with dataset_lock(instance, dataset.slug, timeout=timeout):
+        if engine.dialect.name != "postgresql":
+            yield  # SQLite: the catalog is this instance's own, and so is the flock
+            return
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            _advisory_lock(conn, dataset, timeout)
+            try:
+                yield
+            finally:
+                try:
+                    conn.execute(sa.select(sa.func.pg_advisory_unlock(_LOCK_SPACE, dataset.id)))
+                except sa.exc.DBAPIError:  # the session is gone, and its lock with it
+                    conn.invalidate()
+
+
+def _advisory_lock(conn: Connection, dataset: Dataset, timeout: float) -> None:
+    conn.execute(sa.select(sa.func.set_config("lock_timeout", f"{max(1, int(timeout * 1000))}ms",
+                                              False)))
+    try:
+        conn.execute(sa.select(sa.func.pg_advisory_lock(_LOCK_SPACE, dataset.id)))
+    except sa.exc.OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) == "55P03":  # lock_not_available
+            raise Conflict("publish.conflict", slug=dataset.slug) from None
+        raise
+    finally:
+        conn.execute(sa.text("RESET lock_timeout"))
 
 
 def bump_generation(conn: Connection) -> None:
@@ -216,7 +287,7 @@ def live_databases(engine: Engine) -> list[LiveDatabase]:
              .join(releases, sa.and_(releases.c.dataset_id == latest.c.dataset_id,
                                      releases.c.version == latest.c.version))
              .join(publishers, publishers.c.id == datasets.c.publisher_id)
-             .order_by(datasets.c.slug))
+             .order_by(bytewise(datasets.c.slug)))
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     result = []

@@ -18,7 +18,7 @@ from datasets.catalog import _to_dataset, _to_release, _utc
 from metadata.errors import NotFound
 from metadata.records import Dataset, Publisher, Release
 from publishers.registry import _to_publisher
-from publishers.store import datasets, publishers, releases
+from publishers.store import bytewise, datasets, publishers, releases
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def _latest_releases(conn: Connection, dataset_ids: list[int]) -> dict[int, Rele
 def catalog_entries(engine: Engine, *, limit: int | None = None, offset: int = 0) -> list[CatalogEntry]:
     """Return datasets by slug with their publishers and latest releases (a page, if limited)."""
     with engine.connect() as conn:
-        query = sa.select(datasets.c.id).order_by(datasets.c.slug).offset(offset)
+        query = sa.select(datasets.c.id).order_by(bytewise(datasets.c.slug)).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         ids = [row.id for row in conn.execute(query)]

@@ -29,7 +29,7 @@ from datasets.database import (BATCH, Loader, build_database, create_database, f
                                open_database)
 from datasets.files import describe, fsync_dir, fsync_tree
 from datasets.infer import infer_schema
-from datasets.instance import Instance, dataset_lock, try_dataset_lock
+from datasets.instance import Instance, try_dataset_lock
 from datasets.normalize import Normalized, normalize
 from datasets.read import open_table
 from datasets.report import Report
@@ -323,7 +323,7 @@ def publish(instance: Instance, engine: Engine, upload: Upload, *, dataset: str,
             steps: tuple[Step, ...] = PUBLISH_STEPS, lock_timeout: float = 30.0) -> Outcome:
     """Publish `upload` as the next release of `dataset` (or only check it, with CHECK_STEPS)."""
     target = catalog.get_dataset(engine, dataset)
-    with dataset_lock(instance, target.slug, timeout=lock_timeout), \
+    with catalog.publish_lock(instance, engine, target, timeout=lock_timeout), \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish") as pool:
         remove_orphans(instance, engine, target)
         with engine.connect() as conn:

@@ -32,9 +32,13 @@ def withdraw_release(instance: Instance, engine: Engine, slug: str, version: int
         if release.status == "withdrawn":
             raise Conflict("release.already-withdrawn", slug=slug, version=version)
         with engine.begin() as conn:
-            conn.execute(releases.update().where(releases.c.id == release.id).values(
+            # Only a published release: of two nodes withdrawing it at once, one does.
+            changed = conn.execute(releases.update().where(
+                releases.c.id == release.id, releases.c.status == "published").values(
                 status="withdrawn", withdrawn_at=datetime.now(timezone.utc),
                 withdrawn_reason=reason.strip()))
+            if changed.rowcount != 1:
+                raise Conflict("release.already-withdrawn", slug=slug, version=version)
             audit.record(conn, actor=actor, action="release.withdraw",
                          target=f"{slug}/{version}", detail={"reason": reason.strip()},
                          public=True)

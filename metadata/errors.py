@@ -42,3 +42,7 @@ class Forbidden(OtkritoError):
 
 class StorageFull(OtkritoError):
     """The disk ran out of space; nothing was changed."""
+
+
+class NotReady(OtkritoError):
+    """The portal cannot start yet: its catalog or settings need an operator's action first."""

@@ -122,6 +122,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Непозната тема „{theme}“. Възможни: {choices}.",
         "Unknown theme '{theme}'. Choices: {choices}.",
     ),
+    "catalog.bad-date": (
+        "„{value}“ не е дата във вида ГГГГ-ММ-ДД.",
+        "'{value}' is not a date in the form YYYY-MM-DD.",
+    ),
     "publish.invalid": (
         "Данните не са публикувани: {count} грешки.",
         "The data was not published: {count} errors.",
@@ -135,6 +139,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The disk is full; nothing was published.",
     ),
     "publish.withdrawn": ("Версия {version} е оттеглена.", "Release {version} has been withdrawn."),
+    # Starting a node (the catalog on a database server; see the README)
+    "catalog.unreachable": (
+        "Каталогът {url} не е достъпен: {detail}",
+        "The catalog {url} cannot be reached: {detail}",
+    ),
+    "catalog.not-migrated": (
+        "Схемата на каталога {url} е на версия {current}, а този код очаква {head}. "
+        "Изпълнете `otkrito migrate` веднъж (при всяко обновяване), после стартирайте отново.",
+        "The schema of the catalog {url} is at revision {current}; this code expects {head}. "
+        "Run `otkrito migrate` once (on every deploy), then start again.",
+    ),
+    "config.secret-key-required": (
+        "Задайте OTKRITO_SECRET_KEY: когато каталогът не е SQLite, всички възли трябва да подписват "
+        "сесиите с един и същ таен ключ (напр. `python3 -c 'import secrets; "
+        "print(secrets.token_urlsafe(48))'`).",
+        "Set OTKRITO_SECRET_KEY: when the catalog is not SQLite, every node must sign sessions "
+        "with the same secret key (e.g. `python3 -c 'import secrets; "
+        "print(secrets.token_urlsafe(48))'`).",
+    ),
 }
 
 

@@ -12,7 +12,7 @@ from metadata.messages import Text
 from metadata.records import Publisher
 from metadata.slug import is_slug
 from publishers import audit
-from publishers.store import publishers
+from publishers.store import bytewise, publishers
 
 
 def _to_publisher(row: sa.Row) -> Publisher:
@@ -68,5 +68,5 @@ def get_publisher_by_id(engine: Engine, publisher_id: int) -> Publisher:
 def list_publishers(engine: Engine) -> list[Publisher]:
     """Return every publisher, by Bulgarian name."""
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(publishers).order_by(publishers.c.name_bg)).all()
+        rows = conn.execute(sa.select(publishers).order_by(bytewise(publishers.c.name_bg), publishers.c.id)).all()
     return [_to_publisher(r) for r in rows]

@@ -14,6 +14,7 @@ from metadata.errors import Conflict, InvalidInput, NotFound
 from publishers import audit
 from publishers.accounts_store import memberships, staff_sessions, users
 from publishers.registry import get_publisher
+from publishers.store import bytewise
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # argon2 hashes the whole password: a bound only against abuse
@@ -172,6 +173,6 @@ def members_of(engine: Engine, publisher_id: int) -> list[tuple[User, str]]:
     """Return the staff of a publisher with their roles, by e-mail."""
     query = (sa.select(users, memberships.c.role)
              .join(memberships, memberships.c.user_id == users.c.id)
-             .where(memberships.c.publisher_id == publisher_id).order_by(users.c.email))
+             .where(memberships.c.publisher_id == publisher_id).order_by(bytewise(users.c.email)))
     with engine.connect() as conn:
         return [(_to_user(row), row.role) for row in conn.execute(query).all()]

@@ -28,6 +28,8 @@ from tests.app.staff.staff_world import World, build_world, login
 
 REPO = Path(__file__).resolve().parent.parent
 Rows = Iterable[Mapping[str, Any]]
+# The catalog on SQLite and PostgreSQL: `catalog_url`, the `catalogs` marker (tests/postgres.py).
+pytest_plugins = ["tests.postgres"]
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -52,8 +54,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Portal]:
-    """A fresh, migrated instance in tmp_path (OTKRITO_INSTANCE points at it)."""
+def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog_url: str | None) -> Iterator[Portal]:
+    """A fresh, migrated instance in tmp_path (OTKRITO_INSTANCE points at it; its catalog is
+    SQLite in it, or PostgreSQL in modules marked `catalogs`: see tests/postgres.py)."""
     monkeypatch.setenv("OTKRITO_INSTANCE", str(tmp_path / "instance"))
     opened = open_portal(config.load())
     yield opened

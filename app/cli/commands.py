@@ -244,12 +244,40 @@ def user_reset_password(email: str, password_stdin: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
+@clean_errors
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the portal (pages, feeds, APIs and the SQL API under /sql/)."""
     from app.web.server import serve as run_server
 
-    _portal()
     run_server(host=host, port=port, workers=workers)
+
+
+@main.command()
+@clean_errors
+def migrate() -> None:
+    """Bring the catalog's schema up to date: once per deploy when the catalog is on a server.
+
+    Nodes of a PostgreSQL catalog never migrate it at start; an SQLite catalog is also
+    migrated whenever a command or server opens it.
+    """
+    from datasets.instance import Instance
+    from publishers.store import connect, is_sqlite, schema_revision
+    from publishers.store import migrate as run_migrations
+
+    settings = config.load()
+    instance = Instance.at(settings["INSTANCE"], settings["DATABASE_URL"])
+    if is_sqlite(instance.catalog_url):
+        instance.ensure()
+    engine = connect(instance.catalog_url)
+    try:
+        before = schema_revision(engine) or "-"
+        after = run_migrations(engine)
+    finally:
+        engine.dispose()
+    if _lang() == "en":
+        click.echo(f"Catalog schema at revision {after} (was {before}).")
+    else:
+        click.echo(f"Схемата на каталога е на версия {after} (беше {before}).")
 
 
 @main.command()

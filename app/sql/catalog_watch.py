@@ -3,7 +3,8 @@
 The SQL API asks before every request whether the publish generation moved. On SQLite,
 `PRAGMA data_version` on a connection of our own changes whenever any other connection, in
 any process, commits: one pragma (microseconds) instead of a SQLAlchemy query per request,
-which was about a tenth of the event loop's time under load. Other databases are always asked.
+which was about a tenth of the event loop's time under load. Other databases (PostgreSQL) have
+no such counter: `version()` is None and the SQL API asks for the publish generation itself.
 """
 from __future__ import annotations
 

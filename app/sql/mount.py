@@ -202,7 +202,10 @@ class SqlApp:
         version = self.watch.version()
         if version is not None and version == self.watched:
             return
-        if generation(engine) != self.generation:
+        # SQLite asks its local file; a catalog server is a round trip: off the event loop.
+        current = generation(engine) if version is not None else \
+            await asyncio.to_thread(generation, engine)
+        if current != self.generation:
             async with self._lock:
                 # Generation first: a publish landing in between only causes one more reload.
                 seen = await asyncio.to_thread(generation, engine)

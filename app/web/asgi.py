@@ -1,6 +1,7 @@
 """One ASGI app for the whole portal: Datasette under /sql/, the Flask app everywhere else."""
 from __future__ import annotations
 
+import sys
 from functools import partial
 from typing import Any
 
@@ -14,6 +15,7 @@ from app.sql.mount import PREFIX, collapse_slashes, lifespan, make_sql_app
 from app.state import portal_of
 from app.web.buffering import buffered
 from app.web.cache import revalidating
+from metadata.errors import NotReady
 
 FACTORY = "app.web.asgi:factory"
 
@@ -54,5 +56,13 @@ def create_asgi(test_config: dict[str, Any] | None = None) -> ASGIApp:
 
 
 def factory() -> ASGIApp:
-    """Build the app from OTKRITO_* settings (uvicorn app.web.asgi:factory --factory)."""
-    return create_asgi()
+    """Build the app from OTKRITO_* settings (uvicorn app.web.asgi:factory --factory).
+
+    A portal that cannot start (no shared secret key, a catalog not migrated or not reachable)
+    says why in both languages and exits with status 1, not with a traceback.
+    """
+    try:
+        return create_asgi()
+    except NotReady as error:
+        print(f"{error.text.bg}\n{error.text.en}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None

@@ -18,7 +18,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> Non
     from datasets.uploads import remove_abandoned
     from datasets.withdraw import finish_withdrawals
 
-    portal = open_portal(config.load())
+    settings = config.load()
+    config.require_secret_key(settings)  # refuse here, not in every worker
+    portal = open_portal(settings)
     try:
         cleanup(portal.instance, portal.engine)
         finish_withdrawals(portal.instance, portal.engine)

@@ -15,9 +15,10 @@ DEMO = ROOT / "demo"
 
 
 @pytest.fixture
-def fresh_portal(tmp_path: Path) -> Portal:
-    """An empty, migrated instance in tmp_path with the publisher `levski`."""
-    portal = open_portal({"INSTANCE": str(tmp_path / "instance"), "DATABASE_URL": None})
+def fresh_portal(tmp_path: Path, catalog_url: str | None) -> Portal:
+    """An empty, migrated instance in tmp_path with the publisher `levski` (catalog: see
+    tests/postgres.py)."""
+    portal = open_portal({"INSTANCE": str(tmp_path / "instance"), "DATABASE_URL": catalog_url})
     add_publisher(portal.engine, "levski", name_bg="Община Левски", name_en="Municipality of Levski")
     return portal
 

@@ -11,10 +11,13 @@ from metadata.profiles import load_profile
 from publishers.registry import add_publisher, get_publisher, list_publishers
 from publishers.store import migrate
 
+pytestmark = pytest.mark.catalogs
+
 
 def test_migrations_can_run_again_on_an_up_to_date_catalog(fresh_portal: Portal) -> None:
     migrate(fresh_portal.engine)
-    again = open_portal({"INSTANCE": str(fresh_portal.instance.root), "DATABASE_URL": None})
+    again = open_portal({"INSTANCE": str(fresh_portal.instance.root),
+                         "DATABASE_URL": fresh_portal.settings["DATABASE_URL"]})
     assert [p.slug for p in list_publishers(again.engine)] == ["levski"]
 
 

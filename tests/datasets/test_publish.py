@@ -18,6 +18,7 @@ from metadata.errors import ValidationFailed
 from tests.datasets.conftest import DATA, DEMO
 
 FRICTIONLESS = Path(sys.executable).parent / "frictionless"
+pytestmark = pytest.mark.catalogs
 
 
 def _publish(portal: Portal, path: Path, dataset: str, **kwargs) -> object:

@@ -14,6 +14,8 @@ from app.state import Portal
 from datasets import catalog
 from publishers.store import releases
 
+pytestmark = pytest.mark.catalogs  # SQLite and PostgreSQL (tests/postgres.py)
+
 FEEDS = ["/feeds/releases", "/feeds/publishers/obshtina-levski",
          "/feeds/datasets/byudzhet-na-obshtina-levski", "/feeds/themes/econ", "/feeds/themes/GOVE",
          "/feeds/keywords/бюджет", "/feeds/keywords/%D0%95%D0%9A%D0%90%D0%A2%D0%A2%D0%95"]

@@ -15,6 +15,8 @@ from publishers.roles import Access
 from publishers.tokens import TokenRejected, authenticate_token, create_token, revoke_token
 from publishers.users import add_user, grant, roles_of, set_password
 
+pytestmark = pytest.mark.catalogs  # SQLite and PostgreSQL (tests/postgres.py)
+
 PASSWORD = "correct horse battery staple"
 
 

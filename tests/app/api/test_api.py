@@ -4,11 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from tests.app.staff.staff_world import BROKEN_ROWS, GOOD_ROWS, World, cp1251_csv
 
 from datasets import catalog
 from publishers.tokens import revoke_token
 from tests.conftest import HTTP_TIMEOUT
+
+pytestmark = pytest.mark.catalogs  # SQLite and PostgreSQL (tests/postgres.py)
 
 
 def _auth(secret: str) -> dict[str, str]:

@@ -12,6 +12,8 @@ from datasets.diff import Change, Column, compare, compare_releases, release_sum
 from datasets import catalog
 from metadata.errors import InvalidInput
 
+pytestmark = pytest.mark.catalogs  # SQLite and PostgreSQL (tests/postgres.py)
+
 
 def db(path: Path, rows: list[dict[str, Any]], *, columns: str = "id INTEGER PRIMARY KEY, name TEXT, amount REAL") -> Path:
     conn = sqlite3.connect(path)

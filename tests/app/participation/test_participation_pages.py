@@ -16,6 +16,8 @@ from datasets.catalog import create_dataset
 from publishers.registry import add_publisher
 from publishers.users import add_user, grant
 
+pytestmark = pytest.mark.catalogs  # SQLite and PostgreSQL (tests/postgres.py)
+
 PASSWORD = "correct horse battery staple"
 XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>'
 EMAIL = "secret-citizen@example.org"

@@ -156,6 +156,7 @@ def test_hardened_connection_still_reads_and_searches(release_db: Callable[..., 
     assert (found, columns) == ([("община 3",)], [("id",), ("name",), ("amount",)])
 
 
+@pytest.mark.catalogs  # the catalog's generation and usage counts, on both backends
 def test_new_release_is_served_without_rebuilding_the_app(
         portal: Portal, budget: str, publish: Callable[..., int]) -> None:
     app = make_sql_app(portal)
@@ -166,6 +167,7 @@ def test_new_release_is_served_without_rebuilding_the_app(
     assert count.json()["tables"][0]["count"] == 1
 
 
+@pytest.mark.catalogs  # the catalog's generation and usage counts, on both backends
 def test_new_dataset_appears_without_rebuilding_the_app(
         portal: Portal, budget: str, publish: Callable[..., int]) -> None:
     app = make_sql_app(portal)
@@ -175,6 +177,7 @@ def test_new_dataset_appears_without_rebuilding_the_app(
         {"rowid": 1, "number": 1066, "title": "Решение"}]
 
 
+@pytest.mark.catalogs  # the catalog's generation and usage counts, on both backends
 def test_withdrawn_only_release_leaves_the_sql_api(portal: Portal, budget: str) -> None:
     app = make_sql_app(portal)
     assert get(app, "/sql/budget").status_code == 200
@@ -184,6 +187,7 @@ def test_withdrawn_only_release_leaves_the_sql_api(portal: Portal, budget: str) 
     assert get(app, "/sql/budget").status_code == 404
 
 
+@pytest.mark.catalogs  # the catalog's generation and usage counts, on both backends
 def test_unchanged_generation_does_not_remount(portal: Portal, budget: str) -> None:
     app = make_sql_app(portal)
     mounted = app.ds.databases["budget"]
@@ -244,6 +248,7 @@ def test_pages_that_reveal_server_paths_are_not_served(portal: Portal, budget: s
     assert str(portal.instance.root) not in response.text
 
 
+@pytest.mark.catalogs  # the catalog's generation and usage counts, on both backends
 def test_answered_sql_api_calls_are_counted_per_dataset_without_robots_or_errors(
         portal: Portal, budget: str) -> None:
     from datetime import datetime, timezone
@@ -274,6 +279,7 @@ def test_answered_sql_api_calls_are_counted_per_dataset_without_robots_or_errors
         ("budget", 2)]
 
 
+@pytest.mark.catalogs  # the catalog's generation and usage counts, on both backends
 def test_sql_api_counts_are_written_off_the_event_loop(portal: Portal, budget: str,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     import threading

@@ -8,10 +8,13 @@ import re
 from pathlib import Path
 from typing import Callable
 
+import pytest
 from flask.testing import FlaskClient
 from tests.app.staff.staff_world import BROKEN_ROWS, GOOD_ROWS, World, cp1251_csv, csrf_of
 
 from datasets import catalog
+
+pytestmark = pytest.mark.catalogs  # SQLite and PostgreSQL (tests/postgres.py)
 
 
 def _upload(client: FlaskClient, slug: str, path: Path, **options: str):  # type: ignore[no-untyped-def]
