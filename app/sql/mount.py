@@ -1,10 +1,11 @@
 """The SQL API: Datasette under /sql/, serving each dataset's latest release read-only.
 
-Datasette is built empty and fed from the catalog: every dataset's latest release database is
-mounted immutable under its slug, with the row counts, hashes and sizes recorded at publish, so
+Datasette is built empty and fed from the catalog: a dataset's latest release database is
+mounted immutable under its slug when a request first names it (at most `mounts.MOUNTED` at a
+time, least recently used out), with the row counts, hashes and sizes recorded at publish, so
 no page ever counts or hashes a big file per request. `catalog.db` is never mounted. Before each
 request the wrapper compares the catalog's publish generation with the one it last saw and
-remounts when it changed, so a new release is served without a restart.
+follows the catalog when it changed, so a new release is served without a restart.
 """
 from __future__ import annotations
 
