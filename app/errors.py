@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from metadata.errors import Conflict, Forbidden, InvalidInput, NotFound, OtkritoError, StorageFull, ValidationFailed
+from metadata.errors import (Conflict, Forbidden, InvalidInput, NotFound, OtkritoError, StorageFull,
+                             StorageUnavailable, ValidationFailed)
 from metadata.messages import Text
 
 STATUS: dict[type[OtkritoError], int] = {
@@ -14,6 +15,7 @@ STATUS: dict[type[OtkritoError], int] = {
     InvalidInput: 400,
     ValidationFailed: 422,
     StorageFull: 507,
+    StorageUnavailable: 503,  # the object store: the portal's side, and worth a retry
 }
 
 HTTP_TEXT = {

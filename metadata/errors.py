@@ -42,3 +42,7 @@ class Forbidden(OtkritoError):
 
 class StorageFull(OtkritoError):
     """The disk ran out of space; nothing was changed."""
+
+
+class StorageUnavailable(OtkritoError):
+    """The file store (object storage) could not be reached or refused; nothing was changed."""
