@@ -22,9 +22,11 @@ class Portal:
 
 def open_portal(settings: dict[str, Any], *, create: bool = True) -> Portal:
     """Open (and, by default, create and migrate) the instance the settings name."""
-    instance = Instance.at(settings["INSTANCE"], settings.get("DATABASE_URL"))
+    instance = Instance.at(settings["INSTANCE"], settings.get("DATABASE_URL"),
+                           settings.get("STORAGE_URL"), settings.get("STORAGE_CACHE_MB"))
     if create:
         instance.ensure()
+    instance.storage  # a bad OTKRITO_STORAGE_URL stops start-up here, not at a first download
     engine = connect(instance.catalog_url)
     if create:
         migrate(engine)
