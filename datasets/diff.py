@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from datasets.storage import release_key
 from metadata import errors
 from metadata.errors import OtkritoError
 from metadata.messages import Text
@@ -271,7 +272,8 @@ def compare_releases(instance: Any, engine: Any, slug: str, old: int, new: int, 
         record = release.file("sqlite")
         if release.status != "published" or record is None:
             raise errors.InvalidInput("diff.no-database", slug=slug, version=version)
-        paths.append(instance.release_dir(slug, version) / record.name)
+        # A local path: with object storage, fetched into the cache and checked first.
+        paths.append(instance.storage.fetch(release_key(slug, version, record.name), record.sha256))
     cache = instance.root / "cache" / "diffs" / slug / f"{old}-{new}-{limit}.json"
     if cache.is_file():
         return from_json(json.loads(cache.read_text(encoding="utf-8")))

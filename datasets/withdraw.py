@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from datasets import catalog
 from datasets.instance import Instance, dataset_lock
+from datasets.storage import discard, release_prefix
 from metadata.errors import Conflict
 from metadata.records import Release
 from publishers import audit
@@ -32,6 +33,8 @@ def withdraw_release(instance: Instance, engine: Engine, slug: str, version: int
             catalog.bump_generation(conn)
         # Only after the commit: until then the release is still served and must stay whole.
         # Exports made from it go too: a release withdrawn for personal data keeps no copy.
-        shutil.rmtree(instance.release_dir(slug, version), ignore_errors=True)
+        # With object storage, a store that is down now keeps the objects until start-up or
+        # the dataset's next publish removes them (files of a release not published).
+        discard(instance.storage, release_prefix(slug, version))
         shutil.rmtree(instance.export_dir(slug, version), ignore_errors=True)
     return catalog.get_release(engine, dataset, version)

@@ -13,6 +13,7 @@ import itertools
 import re
 import sqlite3
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, MutableMapping
 from urllib.parse import quote
@@ -26,6 +27,7 @@ from app.sql.clients import TOO_MANY, ClientSlots, client_address
 from app.sql.schema import RememberedSchema, SteadyDatasette
 from app.state import Portal
 from datasets.catalog import LiveDatabase, generation, live_databases
+from metadata.errors import StorageUnavailable
 from metadata.vocab import LICENCES
 
 PREFIX = "/sql"
@@ -86,16 +88,20 @@ class ReleaseDatabase(RememberedSchema, Database):  # type: ignore[misc]
     _tokens = itertools.count()
     _local = threading.local()
 
-    def __init__(self, ds: Datasette, path: Path, clients: ClientSlots) -> None:
+    def __init__(self, ds: Datasette, path: Path, clients: ClientSlots,
+                 fetch: Callable[[], Path] | None = None) -> None:
         super().__init__(ds, path=str(path), is_mutable=False)
         self.clients = clients
         self.token = next(self._tokens)
         self.retired = False
+        # With object storage: puts the file (checked) at `path` when it is not cached yet.
+        self.fetch = fetch
 
     def connect(self, write: bool = False) -> sqlite3.Connection:
         assert not write, "release databases are read-only"
+        path = self.fetch() if self.fetch is not None else Path(self.path)
         # Quote the path: a '?' or '#' in the instance path would otherwise end the file name.
-        uri = f"file:{quote(str(self.path))}?immutable=1"
+        uri = f"file:{quote(str(path))}?immutable=1"
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._all_file_connections.append(conn)
         return conn
@@ -181,7 +187,11 @@ class SqlApp:
         No await in here: requests never see a dataset missing halfway through a swap.
         """
         ds, releases = self.ds, self.portal.instance.releases
-        wanted = {live.name: live for live in lives if (releases / live.path).is_file()}
+        # With object storage the instance only caches: the catalog's word is enough, and a
+        # database is fetched when a request first needs it (see `_fetched`).
+        storage = self.portal.instance.storage
+        wanted = {live.name: live for live in lives
+                  if storage.remote or (releases / live.path).is_file()}
         for name, db in list(ds.databases.items()):
             if isinstance(db, ReleaseDatabase) and (
                     name not in wanted or db.path != str(releases / wanted[name].path)):
@@ -191,7 +201,9 @@ class SqlApp:
                            for name, live in wanted.items()}
         for name, live in wanted.items():
             if name not in ds.databases:
-                ds.add_database(ReleaseDatabase(ds, releases / live.path, self.clients),
+                fetch = partial(storage.fetch, f"releases/{live.path}", live.sha256) \
+                    if storage.remote else None
+                ds.add_database(ReleaseDatabase(ds, releases / live.path, self.clients, fetch),
                                 name=name)
         ds._metadata_local = {"databases": {n: database_metadata(live)
                                             for n, live in wanted.items()}}
@@ -232,11 +244,28 @@ class SqlApp:
                 await plain(send, 429, TOO_MANY, retry_after=1)
                 return
             await self.refresh()
-            await self.asgi(scope, receive, self._counting(scope, send))
+            if await self._fetched(scope, send):
+                await self.asgi(scope, receive, self._counting(scope, send))
+
+    async def _fetched(self, scope: Scope, send: Send) -> bool:
+        """Fetch the asked-for database into the cache off the event loop (object storage).
+
+        A store that cannot be reached gets a clear 503 here, before Datasette would turn the
+        failure into its own 500 page.
+        """
+        db = self.ds.databases.get(_database_name(scope))
+        if not isinstance(db, ReleaseDatabase) or db.fetch is None:
+            return True
+        try:
+            await asyncio.to_thread(db.fetch)
+        except StorageUnavailable as error:
+            await plain(send, 503, f"{error.text.bg} / {error.text.en}", retry_after=10)
+            return False
+        return True
 
     def _counting(self, scope: Scope, send: Send) -> Send:
         """Wrap send so that a successful GET of a dataset's data counts as one SQL API call."""
-        name = scope["path"][len(PREFIX) + 1:].split("/")[0].split(".")[0]
+        name = _database_name(scope)
         if self.on_call is None or scope["method"] != "GET" or name not in self.ds.databases:
             return send
         agent = dict(scope.get("headers") or []).get(b"user-agent", b"").decode("latin-1")
@@ -250,6 +279,11 @@ class SqlApp:
             await send(message)
 
         return counted
+
+
+def _database_name(scope: Scope) -> str:
+    """Return the database a /sql/ path names (its first segment, without a format suffix)."""
+    return scope["path"][len(PREFIX) + 1:].split("/")[0].split(".")[0]
 
 
 # Datasette's introspection pages that show where release files live on the server.
