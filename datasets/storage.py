@@ -57,11 +57,17 @@ class Storage(Protocol):
     def fetch(self, key: str, sha256: str | None = None) -> Path:
         """Return a local path holding the key's bytes (checked against `sha256` if given)."""
 
+    def refetch(self, key: str, sha256: str) -> Path:
+        """Like fetch, but from the master copy even when a cached one looks right."""
+
     def exists(self, key: str) -> bool:
         """Tell whether the key is stored."""
 
     def children(self, prefix: str) -> set[str]:
         """Return the names directly under a prefix, as a directory listing would."""
+
+    def keys(self, prefix: str) -> list[str]:
+        """Return the stored keys equal to `prefix` or under `prefix/`."""
 
     def remove(self, prefix: str) -> None:
         """Remove a key, or every key under a prefix (and any local copy of them)."""
@@ -104,12 +110,22 @@ class LocalStorage:
         # The master copy: nothing to fetch. Callers that check existence still do so, as before.
         return self.path(key)
 
+    def refetch(self, key: str, sha256: str) -> Path:
+        return self.path(key)
+
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
     def children(self, prefix: str) -> set[str]:
         folder = self.path(prefix)
         return {child.name for child in folder.iterdir()} if folder.is_dir() else set()
+
+    def keys(self, prefix: str) -> list[str]:
+        target = self.path(prefix)
+        if target.is_file():
+            return [prefix]
+        return sorted((Path(d) / n).relative_to(self.root).as_posix()
+                      for d, _dirs, names in os.walk(target) for n in names)
 
     def remove(self, prefix: str) -> None:
         target = self.path(prefix)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import threading
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 from urllib.parse import urlsplit
@@ -130,6 +131,12 @@ class S3Storage:
                 return cached
             return self._download(key, sha256)
 
+    def refetch(self, key: str, sha256: str) -> Path:
+        """Fetch from the store even when a cached copy looks right (a check reads the master)."""
+        with self.cache.fetching(key):
+            self.cache.forget(key)
+            return self._download(key, sha256)
+
     def _download(self, key: str, sha256: str) -> Path:
         import hashlib
 
@@ -143,8 +150,8 @@ class S3Storage:
                     raise StorageUnavailable("storage.missing", store=self.url, key=key) from None
                 raise
             digest = hashlib.sha256()
-            with partial.open("wb") as out:
-                body = response["Body"]
+            # Closed whatever happens: a body left half read would hold its pooled connection.
+            with partial.open("wb") as out, closing(response["Body"]) as body:
                 while chunk := self._call(lambda: body.read(CHUNK)):
                     digest.update(chunk)
                     out.write(chunk)

@@ -282,3 +282,30 @@ def test_a_catalog_commit_that_fails_after_storing_removes_the_release_objects(
         portal.engine.dispose()
     assert s3.keys() == before  # every object of release 2 was stored, then removed again
     assert not (portal.instance.root / "releases" / "budget" / "2").exists()
+
+
+def _otkrito_check(lang: str = "en") -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "app.cli", "--lang", lang, "check"],
+                          capture_output=True, text=True, timeout=240,
+                          cwd=Path(__file__).resolve().parents[2])
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_otkrito_check_compares_the_catalog_with_the_store_not_the_cache(
+        s3: S3World, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed(portal := s3.open("node-a"))
+    publish_file(portal)
+    record = _latest(portal).file("data")
+    assert record is not None
+    monkeypatch.setenv("OTKRITO_INSTANCE", str(s3.tmp_path / "node-b"))  # an empty cache
+    assert _otkrito_check()[0] == 0
+    client, key = s3.server.client(), f"{s3.prefix}/releases/budget/1/{record.name}"
+    client.put_object(Bucket=BUCKET, Key=key, Body=b"tampered")  # past the portal's own rules
+    client.put_object(Bucket=BUCKET, Key=f"{s3.prefix}/releases/budget/7/x.csv", Body=b"x")
+    code, out = _otkrito_check()
+    assert code == 1
+    assert f"releases/budget/1/{record.name}" in out and "releases/budget/7" in out
+    assert "checksum" in out.lower() and "problems: 2" in out
