@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from datasets.instance import DEFAULT_CACHE_MB
 from metadata.errors import NotReady
 from publishers.store import is_sqlite
 
@@ -35,6 +36,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SQL_MAX_ROWS", 1000, "Most rows one SQL API response returns.", int),
     Setting("MAX_UPLOAD_MB", 200, "Largest upload accepted, in megabytes.", int),
     Setting("UPLOAD_KEEP_DAYS", 7, "Days an upload never published is kept; start-up deletes older ones.", int),
+    Setting("STORAGE_URL", None, "Where release files and uploads are kept: unset for the instance "
+            "directory, or s3://bucket/prefix (endpoint and credentials from AWS_ENDPOINT_URL, "
+            "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)."),
+    Setting("STORAGE_CACHE_MB", DEFAULT_CACHE_MB, "With s3:// storage: most megabytes of release "
+            "files the instance keeps as its cache.", int),
 )
 
 

@@ -12,6 +12,7 @@ from metadata.errors import (
     NotReady,
     OtkritoError,
     StorageFull,
+    StorageUnavailable,
     ValidationFailed,
 )
 from metadata.messages import Text
@@ -24,6 +25,7 @@ STATUS: dict[type[OtkritoError], int] = {
     ValidationFailed: 422,
     StorageFull: 507,
     NotReady: 503,
+    StorageUnavailable: 503,  # the object store: the portal's side, and worth a retry
 }
 
 HTTP_TEXT = {

@@ -28,9 +28,11 @@ def open_portal(settings: dict[str, Any], *, create: bool = True) -> Portal:
     start (`otkrito migrate` does, once per deploy), and each refuses to start unless its
     schema is at the newest migration.
     """
-    instance = Instance.at(settings["INSTANCE"], settings.get("DATABASE_URL"))
+    instance = Instance.at(settings["INSTANCE"], settings.get("DATABASE_URL"),
+                           settings.get("STORAGE_URL"), settings.get("STORAGE_CACHE_MB"))
     if create:
         instance.ensure()
+    instance.storage  # a bad OTKRITO_STORAGE_URL stops start-up here, not at a first download
     engine = connect(instance.catalog_url)
     try:
         if not is_sqlite(instance.catalog_url):

@@ -17,10 +17,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+import metadata.messages_participation  # noqa: F401 (registers the message ids)
+from datasets.storage import release_key
 from metadata import errors
 from metadata.errors import OtkritoError
 from metadata.messages import Text
-import metadata.messages_participation  # noqa: F401 (registers the message ids)
 
 SAMPLE = 100
 CACHE_PAGES = 2000  # about 8 MB of page cache per scratch connection, whatever the sizes
@@ -272,7 +273,8 @@ def compare_releases(instance: Any, engine: Any, slug: str, old: int, new: int, 
         record = release.file("sqlite")
         if release.status != "published" or record is None:
             raise errors.InvalidInput("diff.no-database", slug=slug, version=version)
-        paths.append(instance.release_dir(slug, version) / record.name)
+        # A local path: with object storage, fetched into the cache and checked first.
+        paths.append(instance.storage.fetch(release_key(slug, version, record.name), record.sha256))
     cache = instance.diff_dir(slug) / f"{old}-{new}-{limit}.json"
     if cache.is_file():
         return from_json(json.loads(cache.read_text(encoding="utf-8")))

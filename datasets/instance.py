@@ -1,4 +1,8 @@
-"""The instance directory: where catalog, releases, uploads and temporary builds live."""
+"""The instance directory: where catalog, releases, uploads and temporary builds live.
+
+With object storage (`storage_url`) the instance keeps the same layout, as the node's cache of
+release files and its scratch space; `storage` is the one way to reach the master copies.
+"""
 from __future__ import annotations
 
 import fcntl
@@ -6,10 +10,16 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from metadata.errors import Conflict
+
+if TYPE_CHECKING:
+    from datasets.storage import Storage
+
+DEFAULT_CACHE_MB = 10 * 1024
 
 
 @dataclass(frozen=True)
@@ -18,11 +28,22 @@ class Instance:
 
     root: Path
     catalog_url: str
+    storage_url: str | None = None  # unset: release files live in `releases/` for good
+    cache_mb: int = DEFAULT_CACHE_MB  # with object storage: the most the cache keeps
 
     @classmethod
-    def at(cls, root: Path | str, catalog_url: str | None = None) -> "Instance":
+    def at(cls, root: Path | str, catalog_url: str | None = None, storage_url: str | None = None,
+           cache_mb: int | None = None) -> "Instance":
         root = Path(root).resolve()
-        return cls(root, catalog_url or f"sqlite:///{root / 'catalog.db'}")
+        return cls(root, catalog_url or f"sqlite:///{root / 'catalog.db'}", storage_url or None,
+                   cache_mb or DEFAULT_CACHE_MB)
+
+    @cached_property
+    def storage(self) -> "Storage":
+        """The release storage this instance uses (made on first use, once per Instance)."""
+        from datasets.storage import open_storage
+
+        return open_storage(self.storage_url, self.root, cache_mb=self.cache_mb)
 
     @property
     def releases(self) -> Path:

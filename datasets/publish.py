@@ -2,8 +2,8 @@
 
 Each step takes the job and returns an updated copy; `run` only loops and reports progress.
 The release is built under `tmp/`, fsynced, renamed into `releases/<slug>/<version>/` in one
-rename, and only then is its catalog row committed. A crash at any point therefore leaves
-either the old state (plus leftovers that `cleanup` removes) or the new one.
+rename (object storage first gets each file, written once; the directory is then the node's
+cache), and only then is its catalog row committed: a crash leaves the old state or the new.
 """
 from __future__ import annotations
 
@@ -25,14 +25,14 @@ from sqlalchemy.exc import DBAPIError
 
 from datasets import catalog
 from datasets.check import Checked, Checker
-from datasets.database import (BATCH, Loader, build_database, create_database, finish_database,
-                               open_database)
+from datasets.database import BATCH, Loader, build_database, create_database, finish_database, open_database
 from datasets.files import describe, fsync_dir, fsync_tree
 from datasets.infer import infer_schema
 from datasets.instance import Instance, try_dataset_lock
 from datasets.normalize import Normalized, normalize
 from datasets.read import open_table
 from datasets.report import Report
+from datasets.storage import discard, release_prefix
 from datasets.validate import checked_report, checker_for, validate_csv
 from metadata.datapackage import data_package
 from metadata.errors import StorageFull, ValidationFailed
@@ -270,8 +270,10 @@ def build_sqlite(job: Job) -> Job:
 
 
 def switch(job: Job) -> Job:
-    """Move the finished release into place with one rename, then commit its catalog row."""
+    """Store the finished release, move it into place with one rename, then commit its row."""
     assert job.build is not None
+    storage, prefix = job.instance.storage, release_prefix(job.dataset.slug, job.version)
+    storage.store_release(job.build, prefix, job.files, lambda n: job.progress("store", n))
     fsync_tree(job.build)
     target = job.instance.release_dir(job.dataset.slug, job.version)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -289,7 +291,7 @@ def switch(job: Job) -> Job:
                          detail={"rows": job.row_count}, public=True)
             catalog.bump_generation(conn)
     except BaseException:
-        shutil.rmtree(target, ignore_errors=True)
+        discard(storage, prefix)  # the renamed directory, and with object storage its objects
         raise
     return job
 
@@ -363,16 +365,13 @@ def _disk_full(error: BaseException) -> bool:
 
 
 def remove_orphans(instance: Instance, engine: Engine, dataset: Dataset) -> None:
-    """Delete release directories without a catalog row and this dataset's stale builds.
+    """Delete files of releases not published (orphans, cut-short withdrawals), stale builds.
 
     Call with the dataset's lock held: an unlocked build may belong to a live publish.
     """
-    known = {r.version for r in catalog.list_releases(engine, dataset.id)}
-    folder = instance.releases / dataset.slug
-    if folder.is_dir():
-        for child in folder.iterdir():
-            if not (child.name.isdigit() and int(child.name) in known):
-                shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
+    live = {str(r.version) for r in catalog.list_releases(engine, dataset.id) if r.status == "published"}
+    for name in instance.storage.children(f"releases/{dataset.slug}") - live:
+        instance.storage.remove(f"releases/{dataset.slug}/{name}")  # and its objects, if any
     for build in instance.tmp.glob(f"{dataset.slug}.*"):
         shutil.rmtree(build, ignore_errors=True)
 
@@ -381,7 +380,7 @@ def cleanup(instance: Instance, engine: Engine) -> None:
     """Remove what killed or failed publishes left behind (run at start-up)."""
     instance.ensure()
     slugs = {d.slug for d in catalog.list_datasets(engine)}
-    slugs |= {p.name for p in instance.releases.iterdir() if p.is_dir()}
+    slugs |= instance.storage.children("releases")
     slugs |= {p.name.split(".", 1)[0] for p in instance.tmp.iterdir()}
     for slug in sorted(slugs):
         fd = try_dataset_lock(instance, slug)
@@ -390,7 +389,7 @@ def cleanup(instance: Instance, engine: Engine) -> None:
         try:
             dataset = catalog.find_dataset(engine, slug)
             if dataset is None:
-                shutil.rmtree(instance.releases / slug, ignore_errors=True)
+                instance.storage.remove(f"releases/{slug}")
                 for build in instance.tmp.glob(f"{slug}.*"):
                     shutil.rmtree(build, ignore_errors=True)
             else:

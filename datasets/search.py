@@ -12,9 +12,9 @@ import threading
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
-from itertools import chain
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import chain
 from typing import Iterable, Sequence
 
 import sqlalchemy as sa

@@ -19,9 +19,9 @@ from sqlalchemy.engine import Engine
 
 from datasets import catalog
 from datasets.instance import Instance, try_dataset_lock
-from datasets.publish import (CHECK_STEPS, PUBLISH_STEPS, Job, Outcome, Step, Upload,
-                              choose_schema, publish)
+from datasets.publish import CHECK_STEPS, PUBLISH_STEPS, Job, Outcome, Step, Upload, choose_schema, publish
 from datasets.read import open_table
+from datasets.storage import discard, upload_key
 from datasets.summary import report_dict
 from metadata.errors import InvalidInput, NotFound, OtkritoError, StorageFull, ValidationFailed
 from publishers import audit
@@ -102,6 +102,11 @@ def store_upload(instance: Instance, engine: Engine, stream: IO[bytes], *, datas
     if size == 0:
         path.unlink()
         raise InvalidInput("read.empty-file")
+    try:  # with object storage, any worker can then take the job
+        instance.storage.put_once(upload_key(path.name), path)
+    except OtkritoError:
+        path.unlink(missing_ok=True)
+        raise
     now = datetime.now(timezone.utc)
     with engine.begin() as conn:
         conn.execute(upload_jobs.insert().values(
@@ -167,7 +172,7 @@ def _steps(job: UploadJob, base: tuple[Step, ...]) -> tuple[Step, ...]:
 
 def _upload(instance: Instance, job: UploadJob) -> Upload:
     o = job.options
-    return Upload(uploads_dir(instance) / job.stored_name, job.original_name or "upload",
+    return Upload(instance.storage.fetch(upload_key(job.stored_name)), job.original_name or "upload",
                   encoding=o.get("encoding"), delimiter=o.get("delimiter"), sheet=o.get("sheet"))
 
 
@@ -260,7 +265,7 @@ def publish_claimed_job(instance: Instance, engine: Engine, job_id: str, *, note
     except FileNotFoundError as missing:
         return _removed_meanwhile(instance, engine, job, missing)
     _update(engine, job.id, state="published", stage="done", version=outcome.version)
-    (uploads_dir(instance) / job.stored_name).unlink(missing_ok=True)
+    discard(instance.storage, upload_key(job.stored_name))  # published: the release has it
     return get_job(engine, job.id)
 
 

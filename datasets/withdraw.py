@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from datasets import catalog
 from datasets.instance import Instance, dataset_lock
+from datasets.storage import discard, release_prefix
 from metadata.errors import Conflict
 from metadata.records import Release
 from publishers import audit
@@ -49,7 +50,10 @@ def withdraw_release(instance: Instance, engine: Engine, slug: str, version: int
 
 
 def remove_files(instance: Instance, slug: str, version: int) -> None:
-    """Delete a release's directory and every copy made from it."""
+    """Delete a release's files (from the store, and its cached copies) and every copy made from it."""
+    # With object storage, a store that is down now keeps the objects until start-up or the
+    # dataset's next publish removes them (files of a release not published).
+    discard(instance.storage, release_prefix(slug, version))
     shutil.rmtree(instance.release_dir(slug, version), ignore_errors=True)
     remove_copies(instance, slug, version)
 

@@ -46,3 +46,7 @@ class StorageFull(OtkritoError):
 
 class NotReady(OtkritoError):
     """The portal cannot start yet: its catalog or settings need an operator's action first."""
+
+
+class StorageUnavailable(OtkritoError):
+    """The file store (object storage) could not be reached or refused; nothing was changed."""

@@ -179,11 +179,13 @@ def text(message_id: str, **params: Any) -> Text:
 
 
 def _merge() -> None:
-    from metadata.validation_messages import VALIDATION_MESSAGES
     from metadata.messages_staff import STAFF_MESSAGES, SUMMARY_MESSAGES
+    from metadata.messages_storage import STORAGE_MESSAGES
+    from metadata.validation_messages import VALIDATION_MESSAGES
 
     MESSAGES.update(VALIDATION_MESSAGES)
     MESSAGES.update(STAFF_MESSAGES | SUMMARY_MESSAGES)
+    MESSAGES.update(STORAGE_MESSAGES)
 
 
 _merge()

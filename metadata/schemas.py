@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from marshmallow import (EXCLUDE, RAISE, Schema, ValidationError, fields, validate,
-                         validates_schema)
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from metadata.messages import MESSAGES, Text, text
 from metadata.profiles import PROFILES

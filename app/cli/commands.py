@@ -167,9 +167,12 @@ def publish(file: Path, dataset_slug: str, notes: str, encoding: str | None,
 def check() -> None:
     """Check that catalog and release files agree (presence, size, sha256, SQLite integrity)."""
     from datasets.consistency import check_instance
+    from datasets.consistency_store import check_store
 
     portal = _portal()
-    report = check_instance(portal.instance, portal.engine)
+    # With object storage the store holds the release files; the instance only caches them.
+    report = (check_store if portal.instance.storage.remote else check_instance)(
+        portal.instance, portal.engine)
     for finding in report.findings:
         click.echo(finding.text.get(_lang()))
     click.echo(report.summary.get(_lang()), err=not report.ok)

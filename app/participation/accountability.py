@@ -12,6 +12,7 @@ from app.participation.i18n import _p
 from app.participation.responses import FMT, feed_lang, feed_response, page, site
 from app.state import current_portal
 from datasets import catalog, diff, timeliness
+from datasets.storage import release_key
 from metadata import quality
 from metadata.messages import Text
 from metadata.records import Dataset, Release
@@ -83,8 +84,9 @@ def files_present(dataset: Dataset, release: Release | None) -> bool:
     """Tell whether every file of the release is where the catalog says."""
     if release is None:
         return False
-    folder = current_portal().instance.release_dir(dataset.slug, release.version)
-    return all((folder / f.name).is_file() for f in release.files)
+    storage = current_portal().instance.storage  # with object storage: the bucket, not the cache
+    return all(storage.exists(release_key(dataset.slug, release.version, f.name))
+               for f in release.files)
 
 
 def quality_of(dataset: Dataset) -> quality.Quality:

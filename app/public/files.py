@@ -11,8 +11,9 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, send_
 from app.state import current_portal
 from datasets import catalog, export
 from datasets.instance import Instance
+from datasets.storage import release_key
 from metadata.dcat import Site
-from metadata.records import Dataset, Release
+from metadata.records import Dataset, Release, ReleaseFile
 
 bp = Blueprint("files", __name__)
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -34,9 +35,18 @@ class Download:
 
 
 def release_path(instance: Instance, slug: str, release: Release, role: str) -> Path | None:
-    """Return the path of a release's file with this role, or None."""
+    """Return the local path of a release's file with this role, or None.
+
+    With object storage the file is fetched into the instance's cache on first use, checked
+    against the catalog's sha256 (a store that cannot be reached raises StorageUnavailable).
+    """
     record = release.file(role)
-    return None if record is None else instance.release_dir(slug, release.version) / record.name
+    return None if record is None else file_path(instance, slug, release, record)
+
+
+def file_path(instance: Instance, slug: str, release: Release, record: ReleaseFile) -> Path:
+    """Return the local path of one listed release file (fetched first, with object storage)."""
+    return instance.storage.fetch(release_key(slug, release.version, record.name), record.sha256)
 
 
 def schema_of(instance: Instance, slug: str, release: Release) -> dict[str, Any] | None:
@@ -138,7 +148,7 @@ def download(slug: str, version: int, name: str):  # type: ignore[no-untyped-def
     record = next((f for f in release.files if f.name == name), None)
     if record is None:
         abort(404)  # only files the catalog lists: the name never reaches the filesystem as-is
-    path = current_portal().instance.release_dir(dataset.slug, release.version) / record.name
+    path = file_path(current_portal().instance, dataset.slug, release, record)
     response = send_file(path, mimetype=record.media_type, as_attachment=record.role != "datapackage",
                          download_name=record.name.rsplit("/", 1)[-1], etag=record.sha256,
                          max_age=31536000, conditional=True)

@@ -13,6 +13,7 @@ import asyncio
 import re
 import sqlite3
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, MutableMapping
 from urllib.parse import quote
@@ -29,6 +30,7 @@ from app.sql.mounts import MOUNTED, Mounts
 from app.sql.schema import RememberedSchema, SteadyDatasette
 from app.state import Portal
 from datasets.catalog import LiveDatabase, generation, live_databases
+from metadata.errors import StorageUnavailable
 
 # Datasette's time limit cannot interrupt one huge function call (randomblob(5e8), a 200 MB
 # group_concat): capping the size of any string or blob makes SQLite refuse them at once.
@@ -85,18 +87,22 @@ class ReleaseDatabase(RememberedSchema, Database):  # type: ignore[misc]
     map would keep them, and their file handles, until that thread happened to run again).
     """
 
-    def __init__(self, ds: Datasette, path: Path, clients: ClientSlots) -> None:
+    def __init__(self, ds: Datasette, path: Path, clients: ClientSlots,
+                 fetch: Callable[[], Path] | None = None) -> None:
         super().__init__(ds, path=str(path), is_mutable=False)
         self.clients = clients
         self.retired = False
         self._lock = threading.Lock()
         self._connections: dict[int, sqlite3.Connection] = {}  # by SQL thread
         self._running = 0  # queries on this file in SQL threads right now
+        # With object storage: puts the file (checked) at `path` when it is not cached yet.
+        self.fetch = fetch
 
     def connect(self, write: bool = False) -> sqlite3.Connection:
         assert not write, "release databases are read-only"
+        path = self.fetch() if self.fetch is not None else Path(self.path)
         # Quote the path: a '?' or '#' in the instance path would otherwise end the file name.
-        uri = f"file:{quote(str(self.path))}?immutable=1"
+        uri = f"file:{quote(str(path))}?immutable=1"
         return sqlite3.connect(uri, uri=True, check_same_thread=False)
 
     def _connection(self) -> sqlite3.Connection:
@@ -179,8 +185,7 @@ class SqlApp:
         self.asgi = self.ds.app()
         self.generation: int | None = None
         self.clients = ClientSlots()
-        self.mounts = Mounts(self.ds, portal.instance.releases,
-                             lambda path: ReleaseDatabase(self.ds, path, self.clients),
+        self.mounts = Mounts(self.ds, portal.instance.releases, self._release_database,
                              limit=mounted)
         self.watch = CatalogWatch(portal.engine)
         self.watched: int | None = None  # the catalog's data version when last found current
@@ -240,7 +245,35 @@ class SqlApp:
                 await answer_index(send, self.mounts, scope.get("query_string", b""))
                 return
             with self.mounts.using(database_name(path)):
-                await self.asgi(scope, receive, self._counting(scope, send))
+                if await self._fetched(scope, send):
+                    await self.asgi(scope, receive, self._counting(scope, send))
+
+    async def _fetched(self, scope: Scope, send: Send) -> bool:
+        """Fetch the asked-for database into the cache off the event loop (object storage).
+
+        A store that cannot be reached gets a clear 503 here, before Datasette would turn the
+        failure into its own 500 page.
+        """
+        db = self.ds.databases.get(database_name(scope["path"]))
+        if not isinstance(db, ReleaseDatabase) or db.fetch is None:
+            return True
+        try:
+            await asyncio.to_thread(db.fetch)
+        except StorageUnavailable as error:
+            await plain(send, 503, f"{error.text.bg} / {error.text.en}", retry_after=10)
+            return False
+        return True
+
+    def _release_database(self, live: LiveDatabase, path: Path) -> ReleaseDatabase | None:
+        """Return the database to mount for a live release, or None when it cannot be served."""
+        storage = self.portal.instance.storage
+        if storage.remote:
+            # The instance only caches: the catalog's word is enough, and the file is fetched
+            # (and checked) when a request first needs it, see `_fetched`.
+            fetch = partial(storage.fetch, f"releases/{live.path}", live.sha256)
+            return ReleaseDatabase(self.ds, path, self.clients, fetch)
+        # A release whose file is missing is skipped, not served (`otkrito check` reports it).
+        return ReleaseDatabase(self.ds, path, self.clients) if path.is_file() else None
 
     def _counting(self, scope: Scope, send: Send) -> Send:
         """Wrap send so that a successful GET of a dataset's data counts as one SQL API call."""
@@ -258,6 +291,7 @@ class SqlApp:
             await send(message)
 
         return counted
+
 
 
 # Datasette's introspection pages that show where release files live on the server.

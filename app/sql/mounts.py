@@ -33,7 +33,7 @@ class Mounts:
     """The live databases of the catalog, and the few of them mounted in one Datasette."""
 
     def __init__(self, ds: Datasette, releases: Path,
-                 make: Callable[[Path], Any], *, limit: int = MOUNTED) -> None:
+                 make: Callable[[LiveDatabase, Path], Any], *, limit: int = MOUNTED) -> None:
         self.ds, self.releases, self.make, self.limit = ds, releases, make, limit
         self.lives: dict[str, LiveDatabase] = {}
         self.names: list[str] = []  # the live databases' names in order, for paging the index
@@ -106,10 +106,10 @@ class Mounts:
     def _mount(self, name: str) -> bool:
         live = self.lives[name]
         path = self.releases / live.path
-        # A release whose file is missing is skipped, not served (`otkrito check` reports it).
-        if not path.is_file():
+        database = self.make(live, path)
+        if database is None:
             return False
-        self.ds.add_database(self.make(path), name=name)
+        self.ds.add_database(database, name=name)
         self.ds.inspect_data[name] = inspect_entry(live, path)
         self.ds._metadata_local["databases"][name] = database_metadata(live)
         self._recent[name] = None
