@@ -21,7 +21,7 @@ from metadata.records import Release
 from publishers.registry import get_publisher
 from publishers.tokens import create_token
 from publishers.users import add_user, grant
-from tests.conftest import free_port, start_server, stop_server
+from tests.conftest import start_server, stop_server
 from tests.storage.conftest import H1, Q1, S3World, publish_file, seed
 
 DOWN = text("storage.unreachable")
@@ -76,14 +76,12 @@ def test_the_real_server_on_an_empty_cache_serves_page_download_package_and_sql(
     publish_file(a)
     record = latest(a).file("data")
     assert record is not None
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     server = start_server(["-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host",
-                           "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                           "127.0.0.1", "--port", "{port}", "--log-level", "warning"],
                           env={"OTKRITO_INSTANCE": str(s3.tmp_path / "node-c"),
-                               "OTKRITO_SECRET_KEY": "test"}, url=url + "/sql/", timeout=120)
+                               "OTKRITO_SECRET_KEY": "test"}, ready="/sql/")
     try:
-        with httpx.Client(base_url=url, timeout=60) as http:
+        with httpx.Client(base_url=server.url, timeout=60) as http:
             assert http.get("/datasets/budget").status_code == 200
             download = http.get(f"/datasets/budget/releases/1/{record.name}")
             assert hashlib.sha256(download.content).hexdigest() == record.sha256
