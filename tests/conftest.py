@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -264,3 +265,22 @@ def signed_in(world: World) -> Callable[[str], FlaskClient]:
         return client
 
     return client_for
+
+
+def at_once(calls: list[Callable[[], Any]], *, timeout: float = 300) -> list[Any]:
+    """Run the calls at once, one thread each; return results or raised errors, in order."""
+    results: list[Any] = [None] * len(calls)
+    start = threading.Barrier(len(calls))
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as error:  # kept for the assertion to show
+            results[i] = error
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results

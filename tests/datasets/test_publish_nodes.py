@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from app.state import Portal, open_portal
 from datasets import catalog
 from datasets.publish import PUBLISH_STEPS, Job, Upload, publish
 from metadata.errors import Conflict
+from tests.conftest import at_once
 from tests.datasets.conftest import DEMO, ROOT
 from tests.postgres import postgresql_only
 
@@ -74,23 +75,6 @@ def _nodes(tmp_path: Path, first: Portal) -> tuple[Portal, Portal]:
     return first, second
 
 
-def _at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls on threads at once; return each one's result or raised error."""
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            results[i] = calls[i]()
-        except Exception as error:  # kept for the assertion to show
-            results[i] = error
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=DEADLINE * 2)
-    return results
-
-
 def _publisher(node: Portal, meeting: Meeting, notes: str) -> Callable[[], int]:
     return lambda: publish(node.instance, node.engine, Upload(Q1, "q1.csv"), dataset="budget",
                            notes=notes, steps=(meeting, *PUBLISH_STEPS),
@@ -102,7 +86,8 @@ def test_two_nodes_publishing_one_dataset_at_once_get_n_and_n_plus_1(
         fresh_portal: Portal, tmp_path: Path) -> None:
     a, b = _nodes(tmp_path, fresh_portal)
     meeting = Meeting(a.engine)
-    results = _at_once([_publisher(a, meeting, "from a"), _publisher(b, meeting, "from b")])
+    results = at_once([_publisher(a, meeting, "from a"), _publisher(b, meeting, "from b")],
+                      timeout=DEADLINE * 2)
     assert sorted(results) == [1, 2], results
     dataset = catalog.get_dataset(a.engine, "budget")
     releases = catalog.list_releases(a.engine, dataset.id)
@@ -119,7 +104,8 @@ def test_a_publish_that_lost_its_catalog_lock_is_refused_never_duplicated(
     monkeypatch.setattr(catalog, "_advisory_lock", lambda conn, dataset, timeout: None)
     a, b = _nodes(tmp_path, fresh_portal)
     meeting = Meeting(a.engine)
-    results = _at_once([_publisher(a, meeting, "from a"), _publisher(b, meeting, "from b")])
+    results = at_once([_publisher(a, meeting, "from a"), _publisher(b, meeting, "from b")],
+                      timeout=DEADLINE * 2)
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "int"], results
     refused = next(r for r in results if isinstance(r, Conflict))
     assert refused.message_id == "publish.conflict" and meeting.arrived == [1, 1]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
@@ -22,29 +21,11 @@ from datasets.consistency import check_instance
 from datasets.instance import dataset_lock
 from datasets.publish import Upload, publish
 from metadata.errors import Conflict
+from tests.conftest import at_once
 from tests.reliability.conftest import Q1, ROOT, add_budget, api_editor, tagged_budget, tags_in
 from tests.reliability.surfaces import release_rows
 
 OTHERS = ("budget-2", "budget-3")
-
-
-def _in_threads(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls at once, one thread each; return results or raised errors, in order."""
-    results: list[Any] = [None] * len(calls)
-    start = threading.Barrier(len(calls))
-
-    def run(i: int) -> None:
-        start.wait()
-        try:
-            results[i] = calls[i]()
-        except Exception as error:  # kept for the assertion to show
-            results[i] = error
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    return results
 
 
 def assert_each_upload_is_one_whole_release(portal: Portal, uploads: dict[str, list[int]]) -> None:
@@ -79,7 +60,7 @@ def _cli(portal: Portal, folder: Path, slug: str, tag: int) -> subprocess.Popen[
 
 def test_threads_publishing_to_one_dataset_get_distinct_versions_and_lose_nothing(
         budget_portal: Portal, tmp_path: Path) -> None:
-    versions = _in_threads([_publisher(budget_portal, tmp_path, "budget", t) for t in range(8)])
+    versions = at_once([_publisher(budget_portal, tmp_path, "budget", t) for t in range(8)])
     assert sorted(versions) == list(range(2, 10))
     assert_each_upload_is_one_whole_release(budget_portal, {"budget": list(range(8))})
 
@@ -90,7 +71,7 @@ def test_threads_publishing_to_several_datasets_do_not_interfere(budget_portal: 
         add_budget(budget_portal, slug)
     plan = {slug: list(range(i * 10, i * 10 + 3)) for i, slug in enumerate(("budget",) + OTHERS)}
     calls = [_publisher(budget_portal, tmp_path, slug, t) for slug, tags in plan.items() for t in tags]
-    assert all(isinstance(v, int) for v in _in_threads(calls))
+    assert all(isinstance(v, int) for v in at_once(calls))
     assert_each_upload_is_one_whole_release(budget_portal, plan)
 
 
@@ -100,7 +81,7 @@ def test_processes_and_threads_publishing_at_once_to_two_datasets_lose_nothing(
     processes = [_cli(budget_portal, tmp_path, slug, tag)
                  for slug, tag in (("budget", 1), ("budget", 2), ("budget", 3), ("budget-2", 11),
                                    ("budget-2", 12))]
-    threads = _in_threads([_publisher(budget_portal, tmp_path, slug, tag)
+    threads = at_once([_publisher(budget_portal, tmp_path, slug, tag)
                            for slug, tag in (("budget", 4), ("budget-2", 13))])
     outputs = [p.communicate(timeout=300) for p in processes]
     assert [p.returncode for p in processes] == [0] * 5, outputs
@@ -122,7 +103,7 @@ def test_api_uploads_at_once_to_one_dataset_each_become_one_release(
                     data={"file": (sent, f"r{tag}.csv"), "notes": f"#R{tag}"})
         return send
 
-    responses = _in_threads([post(tag) for tag in files])
+    responses = at_once([post(tag) for tag in files])
     assert [r.status_code for r in responses] == [201] * 6, [r.get_data(as_text=True)[:300]
                                                              for r in responses]
     assert sorted(r.json["release"]["version"] for r in responses) == list(range(2, 8))
