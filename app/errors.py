@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from metadata.errors import (
@@ -15,7 +16,7 @@ from metadata.errors import (
     StorageUnavailable,
     ValidationFailed,
 )
-from metadata.messages import Text
+from metadata.messages import Text, text
 
 STATUS: dict[type[OtkritoError], int] = {
     NotFound: 404,
@@ -37,6 +38,16 @@ HTTP_TEXT = {
     500: Text("Възникна грешка в портала. Опитайте отново по-късно.",
               "The portal hit an error. Please try again later."),
 }
+
+
+def catalog_unavailable(error: BaseException) -> bool:
+    """Tell whether an error means the catalog's server is away (restarting, failing over).
+
+    The engine's pool drops the dead connections, so the next request reconnects by itself:
+    the visitor is told to try again shortly, and no node needs a restart.
+    """
+    return isinstance(error, (OperationalError, InterfaceError)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
 
 
 def _wants_json() -> bool:
@@ -64,6 +75,15 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         status = error.code or 500
         return _render(status, HTTP_TEXT.get(status, HTTP_TEXT[400 if status < 500 else 500]))
+
+    @app.errorhandler(DBAPIError)
+    def catalog_error(error: DBAPIError):  # type: ignore[no-untyped-def]
+        if not catalog_unavailable(error):
+            return unexpected(error)
+        app.logger.warning("The catalog is unavailable: %s", str(error.orig or error).strip()[:300])
+        response = app.make_response(_render(503, text("catalog.unavailable")))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]

@@ -144,6 +144,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Каталогът {url} не е достъпен: {detail}",
         "The catalog {url} cannot be reached: {detail}",
     ),
+    # A running node whose catalog server went away for a moment (a restart, a failover)
+    "catalog.unavailable": (
+        "Каталогът е временно недостъпен. Опитайте отново след малко.",
+        "The catalog is unavailable for a moment. Please try again shortly.",
+    ),
     "catalog.not-migrated": (
         "Схемата на каталога {url} е на версия {current}, а този код очаква {head}. "
         "Изпълнете `otkrito migrate` веднъж (при всяко обновяване), после стартирайте отново.",

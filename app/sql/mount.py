@@ -21,8 +21,10 @@ from urllib.parse import quote
 from datasette.app import Datasette
 from datasette.database import Database
 from datasette.utils import tilde_decode
+from sqlalchemy.exc import DBAPIError
 
 from app.asgi_types import Receive, Scope, Send
+from app.errors import catalog_unavailable
 from app.sql.catalog_watch import CatalogWatch
 from app.sql.clients import TOO_MANY, ClientSlots, client_address
 from app.sql.index import PREFIX, answer_index
@@ -31,6 +33,7 @@ from app.sql.schema import RememberedSchema, SteadyDatasette
 from app.state import Portal
 from datasets.catalog import LiveDatabase, generation, live_databases
 from metadata.errors import StorageUnavailable
+from metadata.messages import text
 
 # Datasette's time limit cannot interrupt one huge function call (randomblob(5e8), a 200 MB
 # group_concat): capping the size of any string or blob makes SQLite refuse them at once.
@@ -240,7 +243,14 @@ class SqlApp:
             if not admitted:
                 await plain(send, 429, TOO_MANY, retry_after=1)
                 return
-            await self.refresh()
+            try:
+                await self.refresh()
+            except DBAPIError as error:
+                if not catalog_unavailable(error):
+                    raise
+                down = text("catalog.unavailable")
+                await plain(send, 503, f"{down.bg} / {down.en}", retry_after=5)
+                return
             if index:
                 await answer_index(send, self.mounts, scope.get("query_string", b""))
                 return

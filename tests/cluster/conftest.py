@@ -89,10 +89,10 @@ class ClusterWorld:
         assert done.returncode == 0, done.stderr + done.stdout
         self.engine.dispose()  # the tests' own connections died with the server
 
-    def dataset(self, slug: str) -> str:
-        """Create a budget dataset without releases; return its slug."""
+    def dataset(self, slug: str, profile: str | None = "budget") -> str:
+        """Create a dataset (a budget by default) without releases; return its slug."""
         create_dataset(self.engine, slug, publisher=PUBLISHER, title_bg=f"Бюджет {slug}",
-                       title_en=f"Budget {slug}", profile="budget", licence="CC-BY-4.0",
+                       title_en=f"Budget {slug}", profile=profile, licence="CC-BY-4.0",
                        description_bg="Бюджетът по параграфи.")
         return slug
 
