@@ -240,15 +240,21 @@ def _advisory_lock(conn: Connection, dataset: Dataset, timeout: float) -> None:
         conn.execute(sa.text("RESET lock_timeout"))
 
 
+GENERATION_CHANNEL = "otkrito_generation"
+
+
 def bump_generation(conn: Connection) -> None:
     """Mark that what is published changed: a release, a withdrawal, a new dataset or its metadata.
 
-    Servers key their copies of feeds, DCAT documents and the SQL API's mounts on it.
+    Servers key their copies of feeds, DCAT documents and the SQL API's mounts on it. On
+    PostgreSQL every node listening on GENERATION_CHANNEL hears of it when this commits.
     """
     updated = conn.execute(state.update().where(state.c.key == "generation")
                            .values(value=state.c.value + 1))
     if updated.rowcount == 0:
         conn.execute(state.insert().values(key="generation", value=1))
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_notify(GENERATION_CHANNEL, "")))
 
 
 def generation(engine: Engine) -> int:

@@ -22,6 +22,7 @@ from metadata.errors import Conflict, InvalidInput, NotFound, OtkritoError
 from publishers import audit
 from publishers.participation_store import daily_salts, feedback, feedback_events, feedback_rate
 from publishers.store import datasets
+from publishers.upsert import add_to_count, insert_once
 
 KINDS = ("comment", "request")
 STATUSES = ("new", "under_review", "answered", "fulfilled", "declined")
@@ -107,9 +108,9 @@ def _salt(conn: Connection, day: str) -> str:
     if found:
         return found
     conn.execute(daily_salts.delete().where(daily_salts.c.day != day))  # old salts: gone for good
-    salt = secrets.token_hex(32)
-    conn.execute(daily_salts.insert().values(day=day, salt=salt))
-    return salt
+    # Two nodes may make the day's salt at once: the first one written is everybody's.
+    insert_once(conn, daily_salts, {"day": day, "salt": secrets.token_hex(32)})
+    return str(conn.execute(sa.select(daily_salts.c.salt).where(daily_salts.c.day == day)).scalar_one())
 
 
 def address_key(conn: Connection, address: str, *, now: datetime) -> str:
@@ -129,11 +130,7 @@ def _count_and_check(conn: Connection, key: str, *, now: datetime) -> None:
             wait = 60 - now.minute if window == hour else (24 - now.hour) * 60
             raise RateLimited("feedback.rate-limited", minutes=wait)
     for window in (hour, day):
-        updated = conn.execute(feedback_rate.update().where(
-            feedback_rate.c.key_hash == key, feedback_rate.c.window == window)
-            .values(count=feedback_rate.c.count + 1))
-        if updated.rowcount == 0:
-            conn.execute(feedback_rate.insert().values(key_hash=key, window=window, count=1))
+        add_to_count(conn, feedback_rate, {"key_hash": key, "window": window}, 1)
 
 
 def throttle(engine: Engine, address: str, *, now: datetime | None = None) -> None:

@@ -162,7 +162,9 @@ def connect(url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30}, json_serializer=_json)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = sa.create_engine(url, json_serializer=_json)
+    # A catalog server restarts (upgrades, failover): a pooled connection may be dead. Checking
+    # each one as it leaves the pool (one round trip) lets a node recover without a restart.
+    engine = sa.create_engine(url, json_serializer=_json, pool_pre_ping=True)
     if engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _utc_session)
     return engine

@@ -212,7 +212,7 @@ class SqlApp:
         if version is not None and version == self.watched:
             return
         # SQLite asks its local file; a catalog server is a round trip: off the event loop.
-        current = generation(engine) if version is not None else \
+        current = generation(engine) if engine.dialect.name == "sqlite" else \
             await asyncio.to_thread(generation, engine)
         if current != self.generation:
             async with self._lock:
