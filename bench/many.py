@@ -13,6 +13,7 @@ import json
 import sqlite3
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,19 +22,26 @@ from urllib.parse import urlsplit
 ROWS = 20
 
 
-def generate(instance_dir: Path, *, datasets: int, rows: int = ROWS) -> list[str]:
-    """Create a fresh instance with `datasets` live datasets; return their slugs in order."""
+def generate(instance_dir: Path, *, datasets: int, rows: int = ROWS,
+             catalog_url: str | None = None, storage_url: str | None = None) -> list[str]:
+    """Create `datasets` live datasets; return their slugs in order.
+
+    By default in a fresh instance (its SQLite catalog, its release directory). With a catalog
+    URL (already migrated: a cluster's) and an `s3://` storage URL, into those instead, each
+    release file put into the store as a publish would (the instance is then only scratch).
+    """
     from datasets import catalog
     from datasets.instance import Instance
     from publishers.registry import add_publisher
-    from publishers.store import connect, migrate
+    from publishers.store import connect, is_sqlite, migrate
     from publishers.store import datasets as dataset_table
     from publishers.store import releases as release_table
 
-    instance = Instance.at(instance_dir)
+    instance = Instance.at(instance_dir, catalog_url, storage_url)
     instance.ensure()
     engine = connect(instance.catalog_url)
-    migrate(engine)
+    if is_sqlite(instance.catalog_url):
+        migrate(engine)
     add_publisher(engine, "obshtina-mnogo", name_bg="Община Много", name_en="Many Municipality")
     now = datetime.now(timezone.utc)
     slugs = [f"nabor-{n:05d}" for n in range(datasets)]
@@ -45,17 +53,22 @@ def generate(instance_dir: Path, *, datasets: int, rows: int = ROWS) -> list[str
             updated_at=now) for slug in slugs])
         ids = [r[0] for r in conn.execute(dataset_table.select().with_only_columns(
             dataset_table.c.id).order_by(dataset_table.c.id))]
-        recorded = []
+        recorded, files = [], []
         for dataset_id, slug in zip(ids, slugs):
             path = instance.release_dir(slug, 1) / "data.db"
             path.parent.mkdir(parents=True)
             _write(path, slug.replace("-", "_"), slug, rows)
             data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            files.append((f"releases/{slug}/1/data.db", path, digest))
             recorded.append(dict(
                 dataset_id=dataset_id, version=1, created_at=now, notes="", row_count=rows,
                 status="published", files=[{
                     "name": "data.db", "role": "sqlite", "media_type": "application/vnd.sqlite3",
-                    "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}]))
+                    "bytes": len(data), "sha256": digest}]))
+        if instance.storage.remote:  # the store holds every file before the catalog says so
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(lambda f: instance.storage.put_once(*f), files))
         conn.execute(release_table.insert(), recorded)
         catalog.bump_generation(conn)
     engine.dispose()

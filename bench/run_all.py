@@ -10,7 +10,9 @@
      feeds and DCAT <= 100 ms, CKAN package_search <= 100 ms (one client: service latency);
   5. the SQL API over 5,000 live datasets (real release files) under `ulimit -n 1024`: the
      /sql/ index page and /sql/.json p95 <= 200 ms, table JSON p95 <= 50 ms over a pass through
-     every dataset, RSS of each serving process <= 400 MB, no errors (issue #13).
+     every dataset, RSS of each serving process <= 400 MB, no errors (issue #13);
+  6. the same on each node of the two-node cluster (deploy/local-cluster.sh), and the time from
+     a publish's commit on A to its first successful /sql/ read on B, p95 (bench/cluster.py).
 
 It measures; it never fails on a target (exit 0). Load goes only to 127.0.0.1, bounded in time.
 
@@ -36,6 +38,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import catalog as bench_catalog  # noqa: E402
+import cluster as bench_cluster  # noqa: E402
 import load  # noqa: E402
 import many as bench_many  # noqa: E402
 import publish as bench_publish  # noqa: E402
@@ -316,7 +319,7 @@ def _commit() -> str:
     return done.stdout.strip() or "?"
 
 
-SECTIONS = ("publish", "read", "scale", "sql-scale")
+SECTIONS = ("publish", "read", "scale", "sql-scale", "cluster")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -327,6 +330,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--releases", type=int, default=100_000, help="generated releases")
     parser.add_argument("--sql-datasets", type=int, default=5_000,
                         help="live datasets (real release files) for the SQL API's scale")
+    parser.add_argument("--cluster-publishes", type=int, default=20,
+                        help="publishes through node A timed until node B's /sql/ shows them")
     parser.add_argument("--seconds", type=float, default=10, help="seconds of load per target")
     parser.add_argument("--connections", type=int, default=20, help="connections for section 3")
     parser.add_argument("--quick", action="store_true",
@@ -339,6 +344,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.rows, args.datasets, args.releases, args.seconds = 2000, 200, 2000, 1
         args.sql_datasets = 200  # still three times what one process keeps mounted
+        args.cluster_publishes = 5
         args.mem_rows = args.mem_rows or 4000
     args.mem_rows = args.mem_rows or args.rows * 5
     return args
@@ -372,6 +378,11 @@ def main(argv: list[str] | None = None) -> int:
         if "sql-scale" in only:
             found, details["sql-scale"] = sql_scale_section(args, work)
             figures += found
+        if "cluster" in only:  # 6: bench/cluster.py, the index measured as in section 5
+            found, details["cluster"] = bench_cluster.section(args, work, say=say, index=SQL_INDEX,
+                measure=lambda base, paths: _measure(base, paths, args, connections=1,
+                                                     headers=NEW_CONNECTIONS))
+            figures += [Figure("6", *figure) for figure in found]
     say(f"\n== issue #8 and #13 figures ({loadavg()} at the end)")
     for figure in figures:
         say(figure.line())
