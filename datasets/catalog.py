@@ -1,6 +1,7 @@
 """Datasets and releases in the catalog store."""
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -9,7 +10,7 @@ from typing import Any, Iterator, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from datasets.instance import Instance, dataset_lock
+from datasets.instance import Instance, dataset_lock, try_dataset_lock
 from metadata.errors import Conflict, InvalidInput, NotFound
 from metadata.messages import Text
 from metadata.profiles import PROFILES, load_profile
@@ -225,6 +226,36 @@ def publish_lock(instance: Instance, engine: Engine, dataset: Dataset, *,
                     conn.execute(sa.select(sa.func.pg_advisory_unlock(_LOCK_SPACE, dataset.id)))
                 except sa.exc.DBAPIError:  # the session is gone, and its lock with it
                     conn.invalidate()
+
+
+@contextmanager
+def idle_publish_lock(instance: Instance, engine: Engine, dataset: Dataset) -> Iterator[bool]:
+    """Hold the dataset's publish lock for the block if no node holds it: yield True; else False.
+
+    For cleaning up at start-up: files and objects of an unpublished version are an orphan only
+    if no publish, on this node or any other, is writing them at this moment.
+    """
+    fd = try_dataset_lock(instance, dataset.slug)
+    if fd is None:
+        yield False
+        return
+    try:
+        if engine.dialect.name != "postgresql":
+            yield True
+            return
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if not conn.execute(sa.select(sa.func.pg_try_advisory_lock(_LOCK_SPACE, dataset.id))).scalar():
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                try:
+                    conn.execute(sa.select(sa.func.pg_advisory_unlock(_LOCK_SPACE, dataset.id)))
+                except sa.exc.DBAPIError:  # the session is gone, and its lock with it
+                    conn.invalidate()
+    finally:
+        os.close(fd)
 
 
 def _advisory_lock(conn: Connection, dataset: Dataset, timeout: float) -> None:

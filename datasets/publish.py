@@ -383,16 +383,18 @@ def cleanup(instance: Instance, engine: Engine) -> None:
     slugs |= instance.storage.children("releases")
     slugs |= {p.name.split(".", 1)[0] for p in instance.tmp.iterdir()}
     for slug in sorted(slugs):
+        dataset = catalog.find_dataset(engine, slug)
+        if dataset is not None:
+            with catalog.idle_publish_lock(instance, engine, dataset) as idle:
+                if idle:  # else a live publish, here or on another node, owns its files
+                    remove_orphans(instance, engine, dataset)
+            continue
         fd = try_dataset_lock(instance, slug)
         if fd is None:
-            continue  # a live publish owns it; it cleans up after itself
-        try:
-            dataset = catalog.find_dataset(engine, slug)
-            if dataset is None:
-                instance.storage.remove(f"releases/{slug}")
-                for build in instance.tmp.glob(f"{slug}.*"):
-                    shutil.rmtree(build, ignore_errors=True)
-            else:
-                remove_orphans(instance, engine, dataset)
+            continue
+        try:  # no such dataset: no node can be publishing it
+            instance.storage.remove(f"releases/{slug}")
+            for build in instance.tmp.glob(f"{slug}.*"):
+                shutil.rmtree(build, ignore_errors=True)
         finally:
             os.close(fd)
