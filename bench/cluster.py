@@ -5,9 +5,9 @@
 `bench/many.py` then writes N live datasets into its catalog and bucket, and each node is
 measured as section 5 measures one instance: the /sql/ index and /sql/.json, a pass through
 every dataset's table JSON (each node's cache starts empty: its pass fetches every file from the
-store; a second pass then finds them cached), the peak RSS of each serving process, errors. Last, `publishes` releases are published
-through A's API, and for each the time from A's 201 (sent once the release is committed) to the
-first /sql/ answer on B that holds the new release's rows.
+store; a second pass then finds them cached), the peak RSS of each serving process, errors.
+Last, `publishes` releases are published through A's API, and for each the time from A's 201
+(sent once the release is committed) to the first /sql/ answer on B that holds its rows.
 """
 from __future__ import annotations
 
