@@ -111,6 +111,25 @@ class ClusterWorld:
         return sorted(r["version"] for r in listed.json())
 
 
+def assert_no_release(cluster: ClusterWorld, slug: str, version: int) -> None:
+    """Neither node shows any trace of release `version`: API, page, feed, downloads."""
+    for node in (cluster.a, cluster.b):
+        assert version not in cluster.versions(node, slug)
+        page = _get(f"{node}/datasets/{slug}")
+        assert page.status_code == 200 and f"/releases/{version}" not in page.text
+        assert f"/datasets/{slug}/releases/{version}" not in _get(f"{node}/feeds/releases.atom").text
+        assert _get(f"{node}/datasets/{slug}/releases/{version}").status_code == 404
+        package = _get(f"{node}/datasets/{slug}/datapackage.json")
+        # A file a node has not cached is out of reach while the store is: a clean 503 then
+        # (and a dataset without any release has no package: 404).
+        assert package.status_code in (200, 404, 503) and "Traceback" not in package.text
+        assert f"/releases/{version}/" not in package.text
+
+
+def _get(url: str) -> httpx.Response:
+    return httpx.get(url, timeout=HTTP_TIMEOUT)
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -13,7 +13,7 @@ import httpx
 
 from datasets import catalog
 from metadata.messages import text
-from tests.cluster.conftest import BUCKET, DEADLINE, H1, Q1, ClusterWorld, poll, sha256
+from tests.cluster.conftest import BUCKET, DEADLINE, H1, Q1, ClusterWorld, assert_no_release, poll, sha256
 from tests.conftest import HTTP_TIMEOUT
 
 OUTAGE_SECONDS = 10.0  # how long the issue asks the store to stay away
@@ -21,21 +21,6 @@ OUTAGE_SECONDS = 10.0  # how long the issue asks the store to stay away
 
 def get(url: str, **headers: str) -> httpx.Response:
     return httpx.get(url, timeout=HTTP_TIMEOUT, headers=headers)
-
-
-def no_release(cluster: ClusterWorld, slug: str, version: int) -> None:
-    """Neither node shows any trace of release `version`: API, page, feed, download, SQL."""
-    for node in (cluster.a, cluster.b):
-        assert version not in cluster.versions(node, slug)
-        page = get(f"{node}/datasets/{slug}")
-        assert page.status_code == 200 and f"/releases/{version}" not in page.text
-        assert f"/datasets/{slug}/releases/{version}" not in get(f"{node}/feeds/releases.atom").text
-        assert get(f"{node}/datasets/{slug}/releases/{version}").status_code == 404
-        package = get(f"{node}/datasets/{slug}/datapackage.json")
-        # A file a node has not cached is out of reach while the store is: a clean 503 then
-        # (and a dataset without any release has no package: 404).
-        assert package.status_code in (200, 404, 503) and "Traceback" not in package.text
-        assert f"/releases/{version}/" not in package.text
 
 
 def assert_bilingual_problem(answer: httpx.Response) -> None:
@@ -64,7 +49,7 @@ def test_the_object_store_stopped_for_10_s_around_a_publish(cluster: ClusterWorl
         # what they hold in their caches they still serve.
         checks = 0
         while time.monotonic() - stopped < OUTAGE_SECONDS or checks == 0:
-            no_release(cluster, slug, 2)
+            assert_no_release(cluster, slug, 2)
             for node in (cluster.a, cluster.b):
                 table_json = get(f"{node}/sql/{slug}/{table}.json?_shape=array&_size=max")
                 assert table_json.status_code == 200 and len(table_json.json()) == rows
@@ -111,7 +96,7 @@ def test_the_store_stopped_while_a_publish_writes_its_files_leaves_all_of_it_or_
         assert cluster.versions(cluster.b, slug) == [1]
     else:
         assert_bilingual_problem(done)
-        no_release(cluster, slug, 1)
+        assert_no_release(cluster, slug, 1)
     retried = cluster.publish(cluster.a, slug, big)
     assert retried.status_code == 201, retried.text
     assert cluster.versions(cluster.b, slug) == ([1, 2] if done.status_code == 201 else [1])
