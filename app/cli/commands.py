@@ -59,7 +59,7 @@ def init() -> None:
     portal = _portal()
     from datetime import timedelta
 
-    from datasets.publish import cleanup
+    from datasets.leftovers import cleanup
     from datasets.uploads import remove_abandoned
     from datasets.withdraw import finish_withdrawals
 
