@@ -256,6 +256,24 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @main.command()
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Jobs this process runs at once.")
+@clean_errors
+def worker(concurrency: int) -> None:
+    """Run upload checks and publishes from the job queue until SIGTERM or SIGINT.
+
+    Needs a PostgreSQL catalog (the queue lives in it) and reads the same OTKRITO_* settings
+    as `otkrito serve`; run as many as wanted, on any node.
+    """
+    import logging
+
+    from app.jobs.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    run_worker(config.load(), concurrency=concurrency)
+
+
+@main.command()
 @clean_errors
 def migrate() -> None:
     """Bring the catalog's schema up to date: once per deploy when the catalog is on a server.
