@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from typing import Any, Mapping
 
 import procrastinate
@@ -19,12 +20,15 @@ from metadata.errors import NotReady
 from publishers.store import is_sqlite
 
 log = logging.getLogger("otkrito.jobs")
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def run_worker(settings: Mapping[str, Any], *, concurrency: int = 1) -> None:
     """Serve the queue of the catalog the settings name (PostgreSQL only) until stopped."""
     if is_sqlite(settings.get("DATABASE_URL")):
         raise NotReady("jobs.worker-needs-postgresql")
+    for stop in STOP_SIGNALS:  # until the queue is served, stopping has nothing to wait for
+        signal.signal(stop, _exit_now)
     portal = open_portal(dict(settings))  # refuses a catalog (or queue) not migrated
     try:
         app = worker_app(portal.instance.catalog_url, concurrency=concurrency)
@@ -34,18 +38,34 @@ def run_worker(settings: Mapping[str, Any], *, concurrency: int = 1) -> None:
         portal.engine.dispose()
 
 
+def _exit_now(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
+
+
 async def _serve(app: procrastinate.App, portal: Portal, *, concurrency: int, stalled: float) -> None:
     async with app.open_async():
+        worker = asyncio.create_task(app.run_worker_async(
+            concurrency=concurrency, wait=True, install_signal_handlers=False,
+            additional_context={"portal": portal}, delete_jobs="successful",
+            update_heartbeat_interval=stalled / 4, stalled_worker_timeout=stalled,
+            # LISTEN brings new jobs at once; polling is the fallback, and what notices a
+            # job a stalled worker left, put back by another worker's retrier.
+            fetch_job_polling_interval=max(stalled / 2, 0.5)))
+        # A stop signal cancels the worker, which then stops taking jobs and lets the running
+        # one finish (procrastinate's graceful stop). Ours, not procrastinate's handlers: those
+        # exist only while its loop runs, and a signal outside it would kill the process.
+        loop = asyncio.get_running_loop()
+        for stop in STOP_SIGNALS:
+            loop.add_signal_handler(stop, worker.cancel)
         retrier = asyncio.create_task(_retry_stalled(app, stalled))
         try:
-            await app.run_worker_async(
-                concurrency=concurrency, wait=True, install_signal_handlers=True,
-                additional_context={"portal": portal}, delete_jobs="successful",
-                update_heartbeat_interval=stalled / 4, stalled_worker_timeout=stalled,
-                # LISTEN brings new jobs at once; polling is the fallback, and what notices a
-                # job a stalled worker left, put back by another worker's retrier.
-                fetch_job_polling_interval=max(stalled / 2, 0.5))
+            await worker
+        except asyncio.CancelledError:
+            log.info("Worker stopped")
         finally:
+            for stop in STOP_SIGNALS:
+                loop.remove_signal_handler(stop)
+                signal.signal(stop, signal.SIG_IGN)  # stopping already; the pool closes next
             retrier.cancel()
 
 

@@ -113,27 +113,36 @@ def _seed(portal: Portal) -> None:
     publish(portal.instance, portal.engine, Upload(Q1, Q1.name), dataset="budget")
 
 
-def _world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> Iterator[QueueWorld]:
+def _world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, seed: bool = True,
+           **env: str) -> Iterator[QueueWorld]:
     # What a node and its workers read; workers started by the test inherit it.
     for name, value in {"OTKRITO_INSTANCE": str(tmp_path / "instance"), "OTKRITO_JOBS": "queue",
                         "OTKRITO_JOBS_STALLED_SECONDS": STALLED_SECONDS, **env}.items():
         monkeypatch.setenv(name, value)
     portal = open_portal(config.load())
     world = QueueWorld(portal)
-    _seed(portal)
+    if seed:
+        _seed(portal)
     try:
         yield world
     finally:
         statuses = [w.stop() for w in world.workers]
         portal.engine.dispose()
-    live = [s for s in statuses if s not in (0, -signal.SIGKILL)]
-    assert live == [], f"a worker did not stop cleanly on SIGTERM: {statuses}"
+    unclean = [w.output() for w, s in zip(world.workers, statuses) if s not in (0, -signal.SIGKILL)]
+    assert unclean == [], "a worker did not stop cleanly on SIGTERM"
 
 
 @pytest.fixture
 def queue_world(catalog_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueWorld]:
     """The node on a fresh PostgreSQL database (tests use `postgresql_only`), local storage."""
     yield from _world(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def empty_queue_world(catalog_url: str, tmp_path: Path,
+                      monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueWorld]:
+    """The node with an empty catalog (for the staff world of tests/app/staff/staff_world.py)."""
+    yield from _world(tmp_path, monkeypatch, seed=False)
 
 
 @pytest.fixture(params=["local", "s3"])
