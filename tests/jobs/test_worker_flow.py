@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from app.jobs import run
+from app.jobs.queue import PUBLISH
+from datasets import catalog, uploads
 from tests.app.staff.staff_world import BROKEN_ROWS, GOOD_ROWS, build_world, cp1251_csv, csrf_of, login, make_app
 from tests.jobs.conftest import QueueWorld, until
 from tests.postgres import postgresql_only
-
-from datasets import catalog, uploads
 
 pytestmark = postgresql_only
 
@@ -66,3 +69,29 @@ def test_the_api_waits_for_the_worker_or_answers_202_with_a_status_url(empty_que
                   "the worker publishing the accepted upload")
     assert final.status_code == 201 and final.json["release"]["version"] == 3
     assert uploads.get_job(world.portal.engine, url.rsplit("/", 1)[1]).state == "published"
+
+
+def test_a_double_submit_or_a_second_node_enqueues_the_publish_once(empty_queue_world: QueueWorld,
+                                                                     tmp_path: Path) -> None:
+    world = build_world(empty_queue_world.portal, tmp_path)  # its upload job_a is checked
+    client = world.app.test_client()
+    assert login(client, "editor-a@x.bg").status_code == 302
+    job = f"/staff/uploads/{world.job_a}"
+    token = csrf_of(client.get(job + "/publish").text)
+    other_node = make_app(world.portal).test_client()  # another web node on the same catalog
+    assert login(other_node, "editor-a@x.bg").status_code == 302
+    for node in (client, client, other_node):  # no worker yet: every submit finds it waiting
+        assert node.post(job + "/publish", data={"csrf_token": token, "notes": "Веднъж"}).status_code in (302, 400)
+    # And the queue itself keeps one waiting publish per upload, whoever defers it.
+    run.publish_claimed(world.portal, world.job_a, notes="Веднъж", actor="test")
+    assert _publishes_waiting(empty_queue_world) == 1
+    empty_queue_world.start_worker()
+    until(lambda: uploads.get_job(world.portal.engine, world.job_a).state == "published", "the publish")
+    dataset = catalog.get_dataset(world.portal.engine, "a-data")
+    assert [r.version for r in catalog.list_releases(world.portal.engine, dataset.id)] == [2, 1]
+
+
+def _publishes_waiting(world: QueueWorld) -> int:
+    with world.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM procrastinate_jobs WHERE task_name = :t "
+                                    "AND status = 'todo'"), {"t": PUBLISH}).scalar()
