@@ -27,14 +27,16 @@ def run_worker(settings: Mapping[str, Any], *, concurrency: int = 1) -> None:
     """Serve the queue of the catalog the settings name (PostgreSQL only) until stopped."""
     if is_sqlite(settings.get("DATABASE_URL")):
         raise NotReady("jobs.worker-needs-postgresql")
-    for stop in STOP_SIGNALS:  # until the queue is served, stopping has nothing to wait for
-        signal.signal(stop, _exit_now)
     portal = open_portal(dict(settings))  # refuses a catalog (or queue) not migrated
+    # Until the queue is served, a stop has nothing to wait for; then _serve takes over.
+    before = {stop: signal.signal(stop, _exit_now) for stop in STOP_SIGNALS}
     try:
         app = worker_app(portal.instance.catalog_url, concurrency=concurrency)
         asyncio.run(_serve(app, portal, concurrency=concurrency,
                            stalled=float(settings["JOBS_STALLED_SECONDS"])))
     finally:
+        for stop, handler in before.items():
+            signal.signal(stop, handler)
         portal.engine.dispose()
 
 
