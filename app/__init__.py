@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from app import config, errors
+from app.jobs.mode import jobs_mode
 from app.state import open_portal
 
 
@@ -19,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings = config.load()
     settings.update(test_config or {})
     config.require_secret_key(settings)  # before anything starts: a node of a shared catalog
+    jobs_mode(settings)  # an impossible OTKRITO_JOBS stops start-up, not a first upload
     portal = open_portal(settings)
     app = Flask(__name__)
     app.config.update(

@@ -41,6 +41,13 @@ SETTINGS: tuple[Setting, ...] = (
             "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)."),
     Setting("STORAGE_CACHE_MB", DEFAULT_CACHE_MB, "With s3:// storage: most megabytes of release "
             "files the instance keeps as its cache.", int),
+    Setting("JOBS", None, "Where upload checks and publishes run: `threads` of the web process, or "
+            "`queue` (the durable queue in the PostgreSQL catalog, run by `otkrito worker`); "
+            "unset: threads with SQLite, queue with PostgreSQL."),
+    Setting("JOBS_WAIT_SECONDS", 60.0, "On the queue: how long the publishing API waits for a "
+            "check and publish before answering 202 with a status URL.", float),
+    Setting("JOBS_STALLED_SECONDS", 30.0, "On the queue: a worker silent this long is taken for "
+            "dead and its running jobs are retried by another.", float),
 )
 
 

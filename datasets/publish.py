@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from datasets import catalog
@@ -28,7 +28,8 @@ from datasets.check import Checked, Checker
 from datasets.database import BATCH, Loader, build_database, create_database, finish_database, open_database
 from datasets.files import describe, fsync_dir, fsync_tree
 from datasets.infer import infer_schema
-from datasets.instance import Instance, try_dataset_lock
+from datasets.instance import Instance
+from datasets.leftovers import remove_orphans
 from datasets.normalize import Normalized, normalize
 from datasets.read import open_table
 from datasets.report import Report
@@ -41,6 +42,9 @@ from publishers import audit
 from publishers.registry import get_publisher_by_id
 
 Progress = Callable[[str, int], None]
+# Called in the transaction that records the release, with its version: what it writes
+# commits with the release or not at all (an upload job marked published, say).
+OnCommit = Callable[[Connection, int], None]
 SOURCE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx"}
 
 
@@ -67,6 +71,7 @@ class Job:
     notes: str = ""
     actor: str = "cli"
     on_progress: Progress | None = field(default=None, compare=False)
+    on_commit: OnCommit | None = field(default=None, compare=False)
     version: int = 0
     build: Path | None = None
     schema: dict[str, Any] | None = None
@@ -284,6 +289,8 @@ def switch(job: Job) -> Job:
             catalog.insert_release(conn, dataset_id=job.dataset.id, version=job.version,
                                    notes=job.notes, row_count=job.row_count, files=job.files,
                                    created_at=job.created_at)
+            if job.on_commit:
+                job.on_commit(conn, job.version)
             if job.schema_inferred:
                 catalog.set_table_schema(conn, job.dataset.id, job.schema or {})
             audit.record(conn, actor=job.actor, action="release.publish",
@@ -322,7 +329,8 @@ class Outcome:
 
 def publish(instance: Instance, engine: Engine, upload: Upload, *, dataset: str,
             notes: str = "", actor: str = "cli", on_progress: Progress | None = None,
-            steps: tuple[Step, ...] = PUBLISH_STEPS, lock_timeout: float = 30.0) -> Outcome:
+            steps: tuple[Step, ...] = PUBLISH_STEPS, lock_timeout: float = 30.0,
+            on_commit: OnCommit | None = None) -> Outcome:
     """Publish `upload` as the next release of `dataset` (or only check it, with CHECK_STEPS)."""
     target = catalog.get_dataset(engine, dataset)
     with catalog.publish_lock(instance, engine, target, timeout=lock_timeout), \
@@ -332,7 +340,8 @@ def publish(instance: Instance, engine: Engine, upload: Upload, *, dataset: str,
             version = catalog.max_version(conn, target.id) + 1
         build = instance.tmp / f"{target.slug}.{version}.{uuid.uuid4().hex}"
         job = Job(instance, engine, target, get_publisher_by_id(engine, target.publisher_id),
-                  upload, notes=notes, actor=actor, on_progress=on_progress, version=version,
+                  upload, notes=notes, actor=actor, on_progress=on_progress, on_commit=on_commit,
+                  version=version,
                   build=build, pool=pool)
         job = _run_cleanly(steps, job)
     assert job.report is not None and job.schema is not None
@@ -362,39 +371,3 @@ def _disk_full(error: BaseException) -> bool:
         return cause.errno == errno.ENOSPC
     return getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL \
         or getattr(cause, "pgcode", None) == "53100"  # PostgreSQL's disk_full
-
-
-def remove_orphans(instance: Instance, engine: Engine, dataset: Dataset) -> None:
-    """Delete files of releases not published (orphans, cut-short withdrawals), stale builds.
-
-    Call with the dataset's lock held: an unlocked build may belong to a live publish.
-    """
-    live = {str(r.version) for r in catalog.list_releases(engine, dataset.id) if r.status == "published"}
-    for name in instance.storage.children(f"releases/{dataset.slug}") - live:
-        instance.storage.remove(f"releases/{dataset.slug}/{name}")  # and its objects, if any
-    for build in instance.tmp.glob(f"{dataset.slug}.*"):
-        shutil.rmtree(build, ignore_errors=True)
-
-
-def cleanup(instance: Instance, engine: Engine) -> None:
-    """Remove what killed or failed publishes left behind (run at start-up)."""
-    instance.ensure()
-    slugs = {d.slug for d in catalog.list_datasets(engine)}
-    slugs |= instance.storage.children("releases")
-    slugs |= {p.name.split(".", 1)[0] for p in instance.tmp.iterdir()}
-    for slug in sorted(slugs):
-        dataset = catalog.find_dataset(engine, slug)
-        if dataset is not None:
-            with catalog.idle_publish_lock(instance, engine, dataset) as idle:
-                if idle:  # else a live publish, here or on another node, owns its files
-                    remove_orphans(instance, engine, dataset)
-            continue
-        fd = try_dataset_lock(instance, slug)
-        if fd is None:
-            continue
-        try:  # no such dataset: no node can be publishing it
-            instance.storage.remove(f"releases/{slug}")
-            for build in instance.tmp.glob(f"{slug}.*"):
-                shutil.rmtree(build, ignore_errors=True)
-        finally:
-            os.close(fd)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any, Callable
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from datasets import catalog
 from datasets.instance import Instance, try_dataset_lock
@@ -247,15 +247,25 @@ def publish_job(instance: Instance, engine: Engine, job_id: str, *, notes: str,
 
 def publish_claimed_job(instance: Instance, engine: Engine, job_id: str, *, notes: str,
                         actor: str) -> UploadJob:
-    """Publish a job this caller claimed with `claim_for_publishing` (the staff's background thread)."""
+    """Publish a job this caller claimed with `claim_for_publishing` (a thread or a queue worker).
+
+    Safe to run again after a crash: the job reads "published" (with its version) in the same
+    transaction that records the release, so a second run after that commit does nothing, and
+    one before it publishes the same version (what the first left is an orphan, removed first).
+    """
     job = get_job(engine, job_id)
+    if job.state == "published":
+        discard(instance.storage, upload_key(job.stored_name))  # the first run may not have
+        return job
     if job.state != "publishing":
         raise InvalidInput("upload.not-ready")
     try:
         outcome: Outcome = publish(
             instance, engine, _upload(instance, job), dataset=slug_of(engine, job.dataset_id),
             notes=notes, actor=actor, steps=_steps(job, PUBLISH_STEPS),
-            on_progress=_tracker(engine, job.id))
+            on_progress=_tracker(engine, job.id), on_commit=_mark_published(job.id))
+    except _Superseded:
+        return get_job(engine, job.id)  # another run published it (or it was failed) meanwhile
     except ValidationFailed as error:
         _update(engine, job.id, state="checked", report=report_dict(error.report, job.schema))
         return get_job(engine, job.id)
@@ -264,9 +274,27 @@ def publish_claimed_job(instance: Instance, engine: Engine, job_id: str, *, note
         return get_job(engine, job.id)
     except FileNotFoundError as missing:
         return _removed_meanwhile(instance, engine, job, missing)
-    _update(engine, job.id, state="published", stage="done", version=outcome.version)
+    assert outcome.version
     discard(instance.storage, upload_key(job.stored_name))  # published: the release has it
     return get_job(engine, job.id)
+
+
+class _Superseded(Exception):
+    """The job is no longer this run's to publish: its release must not commit."""
+
+
+def _mark_published(job_id: str) -> Callable[[Connection, int], None]:
+    def on_commit(conn: Connection, version: int) -> None:
+        # Only a job still "publishing": of two runs of one job (a retry while a stalled worker
+        # still ran) the second to commit finds it published and rolls its release back.
+        marked = conn.execute(
+            upload_jobs.update().where(upload_jobs.c.id == job_id, upload_jobs.c.state == "publishing")
+            .values(state="published", stage="done", version=version,
+                    updated_at=datetime.now(timezone.utc))).rowcount
+        if marked != 1:
+            raise _Superseded(job_id)
+
+    return on_commit
 
 
 def slug_of(engine: Engine, dataset_id: int) -> str:

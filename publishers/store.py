@@ -18,6 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from metadata.errors import NotReady
+from publishers.queue_schema import apply_queue_schema, has_queue_schema
 
 catalog = sa.MetaData()
 
@@ -189,6 +190,7 @@ def migrate(engine: Engine) -> str:
             connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        apply_queue_schema(connection)  # the durable job queue, in the same database
     return head_revision()
 
 
@@ -224,6 +226,9 @@ def require_current_schema(engine: Engine) -> None:
     if current != head:
         raise NotReady("catalog.not-migrated", url=_shown(engine), current=current or "-",
                        head=head)
+    with engine.connect() as connection:
+        if not has_queue_schema(connection):
+            raise NotReady("jobs.queue-not-migrated", url=_shown(engine))
 
 
 def _shown(engine: Engine) -> str:

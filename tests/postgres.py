@@ -239,7 +239,9 @@ def catalog_url(catalog_backend: str, request: pytest.FixtureRequest,
     """The test's catalog URL: None for SQLite in the instance, else a fresh PostgreSQL database.
 
     For PostgreSQL, OTKRITO_DATABASE_URL and OTKRITO_SECRET_KEY are set for the test, so apps
-    and processes it starts use the same catalog.
+    and processes it starts use the same catalog. So is OTKRITO_JOBS=threads: these tests are
+    about what a page or an API answers, the same in both modes, and no worker runs for them;
+    the queue and its workers have their own tests (tests/jobs/), which choose `queue`.
     """
     if catalog_backend == "sqlite":
         yield None
@@ -249,5 +251,6 @@ def catalog_url(catalog_backend: str, request: pytest.FixtureRequest,
     url = cluster.url(name)
     monkeypatch.setenv("OTKRITO_DATABASE_URL", url)
     monkeypatch.setenv("OTKRITO_SECRET_KEY", "test-secret-shared-by-every-node")
+    monkeypatch.setenv("OTKRITO_JOBS", "threads")
     yield url
     cluster.drop_database(name)

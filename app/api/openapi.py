@@ -95,6 +95,14 @@ def _json_body(ref: str) -> dict[str, Any]:
         "schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
 
+_QUEUED = ("The file is checked and, unless `check` is set, published before the answer. Where "
+           "a queue of workers does this (a PostgreSQL catalog), the request waits up to "
+           "OTKRITO_JOBS_WAIT_SECONDS (60 by default); a job not finished by then is answered "
+           "202, and it goes on: poll the `status_url`.")
+_ACCEPTED = ("Still running: {job: {id, state, stage, done, total, error, version}, status_url}; "
+             "the Location header is the status URL too")
+
+
 def document(base_url: str) -> dict[str, Any]:
     """Return the OpenAPI 3 document."""
     slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -123,9 +131,22 @@ def document(base_url: str) -> dict[str, Any]:
             "post": {"summary": "Upload a release (or only check it) and get its validation report",
                      "requestBody": {"required": True, "content": {
                          "multipart/form-data": {"schema": upload}}},
+                     "description": _QUEUED,
                      "responses": {"201": _reply("Published: {release, report}"),
                                    "200": _reply("Checked: {report}"),
+                                   "202": _reply(_ACCEPTED),
                                    **_problems(401, 403, 404, 409, 413, 422)}}},
+        "/uploads/{job}": {
+            "parameters": [{"name": "job", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "get": {"summary": "How an upload answered with 202 is doing",
+                    "description": "202 again (with the same body) while it is being checked or "
+                                   "published; then exactly what the upload would have answered "
+                                   "had it finished in time: 201, 200, or a problem.",
+                    "responses": {"201": _reply("Published: {release, report}"),
+                                  "200": _reply("Checked: {report}"),
+                                  "202": _reply(_ACCEPTED),
+                                  **_problems(401, 403, 404, 409, 422)}}},
         "/datasets/{slug}/releases/{version}/withdraw": {
             "parameters": [slug, version],
             "post": {"summary": "Withdraw a release", "requestBody": _json_body("Withdraw"),

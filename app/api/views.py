@@ -1,14 +1,16 @@
 """The publishing API /api/v1: token-authenticated JSON with the forms' marshmallow schemas."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify, request, url_for
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from app.api.openapi import document
 from app.errors import HTTP_TEXT, STATUS
+from app.jobs import run, tasks
 from app.staff.auth import requires
 from app.state import current_portal
 from datasets import catalog, uploads
@@ -152,31 +154,63 @@ def release_upload(slug: str):  # type: ignore[no-untyped-def]
     options = load_upload_options({k: request.form[k] for k in
                                    ("encoding", "delimiter", "sheet", "notes") if k in request.form})
     notes = options.pop("notes")
+    if not form["check"]:
+        options[tasks.PUBLISH_NOTES] = notes  # a valid check goes on to publish, wherever it runs
     p = current_portal()
     job = uploads.store_upload(p.instance, p.engine, sent.stream, dataset=dataset.slug,
                                user_id=g.token.user_id, original_name=sent.filename,
                                options=options)
-    # The same steps as the workspace, so a file gets the same report either way.
-    checked = uploads.check_job(p.instance, p.engine, job.id, actor=g.api_actor)
-    if checked.state == "failed":
-        error = checked.error or {}
+    # The same steps as the workspace, so a file gets the same report either way. On the
+    # queue a worker runs them and this request waits, up to OTKRITO_JOBS_WAIT_SECONDS.
+    deadline = time.monotonic() + p.settings["JOBS_WAIT_SECONDS"]
+    done = run.check(p, job.id, actor=g.api_actor, deadline=deadline)
+    if not run.settled(done):
+        return _accepted(done)
+    return _answer(done, dataset)
+
+
+def _answer(done: uploads.UploadJob, dataset: Dataset):  # type: ignore[no-untyped-def]
+    """The answer about a settled upload: its report, the release (201), or the problem."""
+    error = done.error or {}
+    if done.state == "failed" and done.report is None:  # the check itself failed
         bg, en = (text("upload.failed", detail=error.get(lang, "")) for lang in ("bg", "en"))
         return problem(_status_of(error, 400), Text(bg.bg, en.en), message_id="upload.failed")
-    if form["check"]:
-        return jsonify(report=checked.report)
-    if not checked.valid:
-        failed = text("publish.invalid", count=checked.report["error_count"])
-        return problem(422, failed, message_id="publish.invalid", report=checked.report)
-    done = uploads.publish_job(p.instance, p.engine, job.id, notes=notes, actor=g.api_actor)
     if done.state == "failed":
-        error = done.error or {}
         return problem(_status_of(error, 409), Text(error.get("bg", ""), error.get("en", "")),
                        report=done.report)
+    if done.state == "checked" and tasks.PUBLISH_NOTES not in done.options:  # a check only
+        return jsonify(report=done.report)
     if done.state != "published":
         return problem(422, text("publish.invalid", count=done.report["error_count"]),
-                       report=done.report)
-    release = catalog.get_release(p.engine, dataset, done.version)
+                       message_id="publish.invalid", report=done.report)
+    release = catalog.get_release(current_portal().engine, dataset, done.version)
     return jsonify(release=ReleaseSchema().dump(release), report=done.report), 201
+
+
+def _accepted(job: uploads.UploadJob):  # type: ignore[no-untyped-def]
+    """202: the queue has not finished the job in time; its status URL tells how it ends."""
+    url = url_for("api.upload_status", job_id=job.id)
+    response = jsonify(job=_job_json(job), status_url=url)
+    response.status_code = 202
+    response.headers["Location"] = url
+    return response
+
+
+def _job_json(job: uploads.UploadJob) -> dict[str, Any]:
+    return {"id": job.id, "state": job.state, "stage": job.stage, "done": job.done,
+            "total": job.total, "error": job.error, "version": job.version}
+
+
+@bp.get("/uploads/<job_id>")
+@requires("api")
+def upload_status(job_id: str):  # type: ignore[no-untyped-def]
+    """An upload answered with 202: 202 again while it runs, then what the upload would have
+    answered had it finished in time (201 with the release, the report, or the problem)."""
+    engine = current_portal().engine
+    job = uploads.get_job(engine, job_id)
+    dataset = catalog.get_dataset(engine, uploads.slug_of(engine, job.dataset_id))
+    _authorize(dataset.publisher_id)
+    return _answer(job, dataset) if run.settled(job) else _accepted(job)
 
 
 @bp.post("/datasets/<slug>/releases/<int:version>/withdraw")

@@ -59,7 +59,7 @@ def init() -> None:
     portal = _portal()
     from datetime import timedelta
 
-    from datasets.publish import cleanup
+    from datasets.leftovers import cleanup
     from datasets.uploads import remove_abandoned
     from datasets.withdraw import finish_withdrawals
 
@@ -253,6 +253,24 @@ def serve(host: str, port: int, workers: int) -> None:
     from app.web.server import serve as run_server
 
     run_server(host=host, port=port, workers=workers)
+
+
+@main.command()
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Jobs this process runs at once.")
+@clean_errors
+def worker(concurrency: int) -> None:
+    """Run upload checks and publishes from the job queue until SIGTERM or SIGINT.
+
+    Needs a PostgreSQL catalog (the queue lives in it) and reads the same OTKRITO_* settings
+    as `otkrito serve`; run as many as wanted, on any node.
+    """
+    import logging
+
+    from app.jobs.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    run_worker(config.load(), concurrency=concurrency)
 
 
 @main.command()

@@ -4,18 +4,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 from typing import Any
 
-from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Response, jsonify, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from app.jobs import run
 from app.staff.auth import actor, authorize, requires
 from app.staff.workspace import bp, dataset_for
 from app.state import current_portal
 from datasets import catalog, uploads
 from datasets.withdraw import withdraw_release
-from metadata.errors import InvalidInput, NotFound, OtkritoError
+from metadata.errors import InvalidInput, NotFound
 from metadata.schemas import (
     DELIMITERS,
     ENCODINGS,
@@ -27,7 +27,6 @@ from metadata.schemas import (
 )
 
 PAGE = 50
-BACKGROUND_BYTES = 2_000_000  # smaller files are checked before the response
 
 
 def _job(job_id: str, action: str) -> tuple[uploads.UploadJob, Any]:
@@ -36,28 +35,6 @@ def _job(job_id: str, action: str) -> tuple[uploads.UploadJob, Any]:
     dataset = catalog.get_dataset(engine, uploads.slug_of(engine, job.dataset_id))
     authorize(action, dataset.publisher_id)
     return job, dataset
-
-
-def _run(work: Any, job_id: str, *, state: str | None, **kwargs: Any) -> None:
-    """Run a job step in this request for small files, in a background thread for large ones."""
-    p = current_portal()
-    job = uploads.get_job(p.engine, job_id)
-    limit = p.settings.get("BACKGROUND_BYTES", BACKGROUND_BYTES)
-    if job.size < limit:
-        work(p.instance, p.engine, job_id, **kwargs)
-        return
-    if state is not None:
-        uploads.set_state(p.engine, job_id, state)  # so the next page shows progress at once
-    logger = current_app.logger
-
-    def background() -> None:
-        try:
-            work(p.instance, p.engine, job_id, **kwargs)
-        except Exception as error:  # noqa: BLE001 - a thread must record, not lose, its failure
-            logger.exception("Upload job failed", exc_info=error)
-            uploads.fail_job(p.engine, job_id, OtkritoError("upload.failed", detail="internal error"))
-
-    threading.Thread(target=background, name=f"upload-{job_id}", daemon=True).start()
 
 
 @bp.route("/datasets/<slug>/upload", methods=["GET", "POST"])
@@ -81,7 +58,7 @@ def upload(slug: str):  # type: ignore[no-untyped-def]
     job = uploads.store_upload(p.instance, p.engine, sent.stream, dataset=dataset.slug,
                                user_id=authorize("release.publish", dataset.publisher_id).user.id,
                                original_name=sent.filename, options=options)
-    _run(uploads.check_job, job.id, state="running", actor=actor())
+    run.check(p, job.id, actor=actor())
     return redirect(url_for("staff.job", job_id=job.id))
 
 
@@ -155,7 +132,7 @@ def schema_review(job_id: str):  # type: ignore[no-untyped-def]
         return render_template("staff/schema.html", job=found, dataset=dataset, types=FIELD_TYPES,
                                schema=found.schema, errors=bilingual_errors(error.messages)), 422
     uploads.review_schema(current_portal().engine, found.id, schema, actor=actor())
-    _run(uploads.check_job, found.id, state="running", actor=actor())
+    run.check(current_portal(), found.id, actor=actor())
     return redirect(url_for("staff.job", job_id=found.id))
 
 
@@ -196,7 +173,7 @@ def job_publish(job_id: str):  # type: ignore[no-untyped-def]
     # Claimed here, before the response, so the next page shows progress and a second
     # submit of the same form is refused instead of publishing the upload twice.
     uploads.claim_for_publishing(current_portal().engine, found.id)
-    _run(uploads.publish_claimed_job, found.id, state=None, notes=notes.strip(), actor=actor())
+    run.publish_claimed(current_portal(), found.id, notes=notes.strip(), actor=actor())
     return redirect(url_for("staff.job_publish", job_id=found.id))
 
 

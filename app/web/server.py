@@ -14,7 +14,7 @@ from app.web.asgi import FACTORY
 def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Remove what killed publishes and withdrawals left behind and uploads abandoned long ago,
     then serve until interrupted."""
-    from datasets.publish import cleanup
+    from datasets.leftovers import cleanup
     from datasets.uploads import remove_abandoned
     from datasets.withdraw import finish_withdrawals
 

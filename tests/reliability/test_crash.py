@@ -20,7 +20,8 @@ import pytest
 
 from app.state import portal_of
 from datasets.consistency import check_instance
-from datasets.publish import Upload, cleanup, publish
+from datasets.leftovers import cleanup
+from datasets.publish import Upload, publish
 from tests.reliability.conftest import H1, ROOT, make_budget_instance, open_instance
 from tests.reliability.surfaces import assert_serves_exactly, build_apps, close_apps
 

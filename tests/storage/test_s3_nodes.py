@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 
 from datasets import catalog
-from datasets.publish import cleanup
+from datasets.leftovers import cleanup
 from tests.postgres import Cluster
 from tests.storage.conftest import S3World, publish_file, seed
 from tests.storage.seaweed import Seaweed

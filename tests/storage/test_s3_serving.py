@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from app.sql.mount import SqlApp, make_sql_app
 from app.state import Portal, portal_of
 from datasets import catalog
-from datasets.publish import cleanup
+from datasets.leftovers import cleanup
 from metadata.errors import StorageUnavailable
 from metadata.messages import text
 from metadata.records import Release

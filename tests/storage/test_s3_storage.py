@@ -11,7 +11,7 @@ from app.state import Portal, open_portal
 from datasets import catalog
 from datasets.files import sha256_of
 from datasets.instance import Instance
-from datasets.publish import cleanup
+from datasets.leftovers import cleanup
 from datasets.storage import LocalStorage, open_storage, release_key
 from datasets.storage_s3 import S3Storage
 from metadata.errors import Conflict, InvalidInput, StorageUnavailable

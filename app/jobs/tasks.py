@@ -1,0 +1,82 @@
+"""What a worker runs: an upload's check and its publish, each a procrastinate task.
+
+The tasks carry only the upload job's id (and the notes and actor of a publish): everything
+else is read from the catalog when the task runs, so a retry after a crash starts from what
+was committed. Each is safe to run twice (datasets/uploads.py says why).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import procrastinate
+
+from app.state import Portal
+from datasets import uploads
+from metadata.errors import OtkritoError
+
+blueprint = procrastinate.Blueprint()
+log = logging.getLogger("otkrito.jobs")
+
+
+def _portal(context: procrastinate.JobContext) -> Portal:
+    return context.additional_context["portal"]
+
+
+PUBLISH_NOTES = "publish_notes"  # in a job's options: publish it once it is checked and valid
+
+
+def run_check(portal: Portal, job_id: str, *, actor: str) -> uploads.UploadJob:
+    """Check an upload; one whose options ask for it (the API's) is then published if valid.
+
+    A rerun checks again (a check publishes nothing), except after the claim: then only the
+    publish runs again, which is safe too.
+    """
+    return _recorded(_check_then_publish, portal, job_id, actor=actor)
+
+
+def _check_then_publish(portal: Portal, job_id: str, *, actor: str) -> uploads.UploadJob:
+    job = uploads.get_job(portal.engine, job_id)
+    notes = job.options.get(PUBLISH_NOTES)
+    if job.state not in ("publishing", "published"):
+        job = uploads.check_job(portal.instance, portal.engine, job_id, actor=actor)
+        if notes is None or not job.valid:
+            return job
+        uploads.claim_for_publishing(portal.engine, job_id)
+    elif notes is None:
+        return job  # claimed by staff, who publish it themselves
+    return uploads.publish_claimed_job(portal.instance, portal.engine, job_id, notes=notes, actor=actor)
+
+
+def run_publish(portal: Portal, job_id: str, *, notes: str, actor: str) -> uploads.UploadJob:
+    """Publish an upload claimed for publishing; after its release committed, do nothing."""
+    return _recorded(lambda p, j, **kw: uploads.publish_claimed_job(p.instance, p.engine, j, **kw),
+                     portal, job_id, notes=notes, actor=actor)
+
+
+def _recorded(work: Any, portal: Portal, job_id: str, **kwargs: Any) -> uploads.UploadJob:
+    try:
+        return work(portal, job_id, **kwargs)
+    except OtkritoError:
+        raise
+    except Exception as error:  # a job records its failure where staff and clients look
+        log.exception("Upload job %s failed", job_id, exc_info=error)
+        uploads.fail_job(portal.engine, job_id, OtkritoError("upload.failed", detail="internal error"))
+        raise
+
+
+def _logged(work: Any, portal: Portal, job_id: str, **kwargs: Any) -> None:
+    try:
+        work(portal, job_id, **kwargs)
+    except OtkritoError as error:  # no longer ours to finish (failed as interrupted, say)
+        log.warning("Upload job %s: %s", job_id, error.text.en)
+
+
+@blueprint.task(name="check_upload", pass_context=True)
+def check_upload(context: procrastinate.JobContext, job_id: str, actor: str) -> None:
+    _logged(run_check, _portal(context), job_id, actor=actor)
+
+
+@blueprint.task(name="publish_upload", pass_context=True)
+def publish_upload(context: procrastinate.JobContext, job_id: str, notes: str, actor: str) -> None:
+    _logged(run_publish, _portal(context), job_id, notes=notes, actor=actor)
