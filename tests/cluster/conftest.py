@@ -1,14 +1,17 @@
 """A two-node cluster for the tests, built from the pieces deploy/local-cluster.sh starts.
 
 One per test session (so per pytest-xdist worker): a private PostgreSQL 15 (tests/postgres.py),
-SeaweedFS (tests/storage/seaweed.py), `otkrito migrate` run once as a command, and two web nodes
-A and B, each a real `otkrito serve` process on a free 127.0.0.1 port with its own instance
-directory as its cache, sharing the catalog, the bucket and the secret key. Tests that stop the
-store or restart PostgreSQL leave the cluster running again when they end.
+SeaweedFS (tests/storage/seaweed.py), `otkrito migrate` run once as a command, an `otkrito
+worker` (the queue runs every publish sent to the API), and two web nodes A and B, each a real
+`otkrito serve` process on a free 127.0.0.1 port with its own instance directory as its cache,
+sharing the catalog, the bucket and the secret key. Tests that stop the store, restart
+PostgreSQL or kill the worker leave the cluster running again when they end.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -50,6 +53,7 @@ class ClusterWorld:
     token: str = ""
     nodes: dict[str, Running] = field(default_factory=dict)
     instances: dict[str, Path] = field(default_factory=dict)  # each node's cache
+    worker: subprocess.Popen[bytes] | None = None
     engine: Engine = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -67,7 +71,28 @@ class ClusterWorld:
         """Every setting a node reads: its own instance, the shared catalog, store and key."""
         return {"OTKRITO_INSTANCE": str(instance), "OTKRITO_DATABASE_URL": self.database_url,
                 "OTKRITO_SECRET_KEY": SECRET_KEY, "OTKRITO_STORAGE_URL": f"s3://{BUCKET}/portal",
-                "OTKRITO_BASE_URL": "http://127.0.0.1:{port}", **self.seaweed.env(), **more}
+                "OTKRITO_BASE_URL": "http://127.0.0.1:{port}", "OTKRITO_JOBS": "queue",
+                # A killed worker's job is retried 2 s after its last heartbeat.
+                "OTKRITO_JOBS_STALLED_SECONDS": "2", **self.seaweed.env(), **more}
+
+    def start_worker(self) -> None:
+        """Start `otkrito worker` (publishes sent to either node's API run in it)."""
+        env = {k: v for k, v in self.env(self.root / f"worker-{uuid.uuid4().hex[:6]}").items()
+               if k != "OTKRITO_BASE_URL"}
+        self.worker = subprocess.Popen([sys.executable, "-m", "app.cli", "--lang", "en", "worker"],
+                                       cwd=REPO, env={**os.environ, **env},
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop_worker(self, sig: int = signal.SIGTERM) -> None:
+        worker, self.worker = self.worker, None
+        if worker is None or worker.poll() is not None:
+            return
+        worker.send_signal(sig)
+        try:
+            worker.wait(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
     def start_node(self, name: str) -> Running:
         """Start `otkrito serve` as node `name` with a fresh, empty instance (its cache)."""
@@ -176,11 +201,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterWorld]:
             _migrate(url, root)
             world = ClusterWorld(pg, url, seaweed, root)
             _staff(world)
+            world.start_worker()
             world.start_node("a")
             world.start_node("b")
             yield world
         finally:
             if world is not None:
+                world.stop_worker()
                 for name in list(world.nodes):
                     world.stop_node(name)
                 world.engine.dispose()
