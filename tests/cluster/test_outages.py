@@ -37,7 +37,9 @@ def test_the_object_store_stopped_for_10_s_around_a_publish(cluster: ClusterWorl
     assert first.status_code == 201, first.text
     table = catalog.get_dataset(cluster.engine, slug).table_name
     rows = first.json()["release"]["row_count"]
-    assert get(f"{cluster.b}/sql/{slug}/{table}.json?_shape=array&_size=max").status_code == 200
+    for node in (cluster.a, cluster.b):  # the worker built it: each node fetches it into its cache
+        assert get(f"{node}/datasets/{slug}").status_code == 200
+        assert get(f"{node}/sql/{slug}/{table}.json?_shape=array&_size=max").status_code == 200
 
     cluster.seaweed.stop()
     stopped = time.monotonic()
