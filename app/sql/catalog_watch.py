@@ -86,6 +86,11 @@ class _Listener:
                 failures = 0
             except Exception as error:  # noqa: BLE001 - the server restarts: listen again later
                 self._connected = False
+                if _gone(error):
+                    # The database itself is gone (dropped, renamed): nothing to wait for. The
+                    # SQL API asks the catalog on each request from now on, and says why there.
+                    log.warning("Catalog notifications stopped: %s", type(error).__name__)
+                    return
                 log.warning("Catalog notifications interrupted (%s); retrying", type(error).__name__)
                 self._stopping.wait(RECONNECT_SECONDS[min(failures, len(RECONNECT_SECONDS) - 1)])
                 failures += 1
@@ -110,3 +115,13 @@ class _Listener:
                 if current != seen:
                     seen = current
                     self._count += 1
+
+
+def _gone(error: Exception) -> bool:
+    """Whether the catalog database itself no longer exists (dropped or renamed).
+
+    libpq reports a refused connection without an SQLSTATE, so this reads the server's message;
+    on a server with translated messages it never matches and the thread keeps retrying every
+    few seconds, which costs one connection attempt each time and nothing else.
+    """
+    return getattr(error, "sqlstate", None) == "3D000" or "does not exist" in str(error)

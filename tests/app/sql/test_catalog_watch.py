@@ -15,7 +15,7 @@ from app.sql.catalog_watch import CatalogWatch
 from app.state import Portal
 from datasets import catalog
 from publishers.store import state
-from tests.postgres import postgresql_only
+from tests.postgres import Cluster, postgresql_only
 
 pytestmark = pytest.mark.catalogs
 
@@ -106,3 +106,17 @@ def test_the_watch_listens_again_after_its_connection_is_killed(portal: Portal) 
         _until(_changed_from(watch, before), "a commit after the reconnect is heard")
     finally:
         watch.close()
+
+
+def test_the_watch_of_a_dropped_database_stops_instead_of_retrying_for_ever(
+        postgres_cluster: Cluster) -> None:
+    name = postgres_cluster.create_database()
+    engine = sa.create_engine(postgres_cluster.url(name), poolclass=sa.NullPool)
+    watch = CatalogWatch(engine)
+    listener = watch._listener
+    assert listener is not None
+    _until(lambda: watch.version() is not None, "the watch is ready")
+    postgres_cluster.drop_database(name)  # WITH (FORCE): ends the listening connection too
+    _until(lambda: not listener._thread.is_alive(), "the listener thread ended")
+    assert watch.version() is None
+    engine.dispose()
