@@ -33,6 +33,21 @@ Rows = Iterable[Mapping[str, Any]]
 pytest_plugins = ["tests.postgres"]
 
 
+def until(condition: Callable[[], Any], what: str = "the condition", *, within: float = 180.0,
+          every: float = 0.05) -> Any:
+    """Return the condition's first true value; fail saying `what` did not happen within `within` s.
+
+    Bounded in time: a generous bound that only a hang reaches, never a measure of speed.
+    """
+    end = time.monotonic() + within
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < end, f"{what} did not happen within {within} s"
+        time.sleep(every)  # a poll interval, not a wait for anything in particular
+
+
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     """Without pytest-xdist (-p no:xdist), accept the -n and --dist of addopts and run serially."""
     if pluginmanager.has_plugin("xdist"):

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from publishers.registry import add_publisher
 from publishers.store import connect
 from publishers.tokens import create_token
 from publishers.users import add_user, grant
-from tests.conftest import HTTP_TIMEOUT, REPO, Running, start_server, stop_server
+from tests.conftest import HTTP_TIMEOUT, REPO, Running, start_server, stop_server, until
 from tests.postgres import PG_BIN, Cluster, _as_postgres, running_cluster
 from tests.storage.seaweed import Seaweed
 
@@ -162,14 +161,8 @@ def sha256(data: bytes) -> str:
 
 
 def poll(check: Callable[[], Any], *, within: float = DEADLINE, every: float = 0.05) -> Any:
-    """Call `check` until it returns something truthy (returned) or `within` seconds pass (fail)."""
-    deadline = time.monotonic() + within
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"not true within {within} s: {check}"
-        time.sleep(every)  # a poll interval, not a wait for anything in particular
+    """Call `check` until it returns something truthy (tests/conftest.py `until`)."""
+    return until(check, str(check), within=within, every=every)
 
 
 def _migrate(url: str, root: Path) -> None:

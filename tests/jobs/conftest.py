@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from datasets.catalog import create_dataset
 from datasets.publish import Upload, publish
 from publishers.registry import add_publisher
 from tests.conftest import REPO
+from tests.conftest import until as shared_until
 from tests.storage.conftest import BUCKET, seaweed  # noqa: F401 - the session's S3 server
 
 DEADLINE = 180.0  # only a real hang gets near it
@@ -34,14 +34,8 @@ Q1, H1 = DEMO / "budget-2026-q1.csv", DEMO / "budget-2026-h1.csv"
 
 
 def until(condition: Callable[[], Any], what: str, *, deadline: float = DEADLINE) -> Any:
-    """Return the condition's first true value; fail saying `what` did not happen in time."""
-    end = time.monotonic() + deadline
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < end, f"{what} did not happen within {deadline} s"
-        time.sleep(0.05)
+    """Return the condition's first true value (tests/conftest.py `until`, with this bound)."""
+    return shared_until(condition, what, within=deadline)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from app.sql.catalog_watch import CatalogWatch
 from app.state import Portal
 from datasets import catalog
 from publishers.store import state
+from tests.conftest import until
 from tests.postgres import Cluster, postgresql_only
 
 pytestmark = pytest.mark.catalogs
@@ -23,12 +24,7 @@ WAIT = 30.0  # seconds: a bound for a loaded machine, not a measure of speed
 
 
 def _until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"not within {WAIT} s: {what}")
+    until(condition, what, within=WAIT, every=0.02)
 
 
 def _changed_from(watch: CatalogWatch, before: int | None) -> Callable[[], bool]:
