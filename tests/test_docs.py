@@ -40,3 +40,17 @@ def test_the_link_check_catches_a_link_out_of_the_repository(tmp_path: Path) -> 
     page = tmp_path / "page.md"
     page.write_text("See [the design](../shared/design/ARCHITECTURE.md) and [site](https://example.org).")
     assert local_links(page) == ["../shared/design/ARCHITECTURE.md"]
+
+
+MERGE_MARKER = re.compile(r"^(<{7} |={7}$|>{7} )", re.MULTILINE)
+
+
+def test_no_tracked_file_holds_a_leftover_merge_conflict() -> None:
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    texts = [ROOT / name for name in tracked
+             if name.endswith((".md", ".py", ".html", ".cfg", ".toml", ".js", ".css", ".sh", ".po"))]
+    assert [str(p.relative_to(ROOT)) for p in texts
+            if p.is_file() and MERGE_MARKER.search(p.read_text(encoding="utf-8", errors="replace"))] == []
