@@ -61,12 +61,31 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
 
 # The folders of long, server-heavy test files run first: on xdist workers they start early and
 # the many short files even out the end. (No test depends on the order; this only moves them.)
-FIRST = ("tests/bench/", "tests/reliability/", "tests/e2e/")
+FIRST = ("tests/reliability/test_crash.py", "tests/bench/", "tests/cluster/", "tests/reliability/",
+         "tests/jobs/", "tests/storage/", "tests/e2e/", "tests/security/")
+# Files that share one session fixture (tests/cluster/conftest.py's two-node cluster) go to the
+# same xdist worker: otherwise each worker that gets one of them starts a whole cluster.
+ONE_WORKER = ("tests/cluster/test_outages.py", "tests/cluster/test_two_nodes.py",
+              "tests/cluster/test_worker.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: next((rank for rank, folder in enumerate(FIRST)
                                       if item.nodeid.startswith(folder)), len(FIRST)))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """--dist loadfile, except that the ONE_WORKER files are one unit of work."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFixtureFiles(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return ONE_WORKER[0] if path in ONE_WORKER else path
+
+    return SharedFixtureFiles(config, log)
 
 
 @pytest.fixture
