@@ -30,10 +30,6 @@ EGOV_MESSAGES: dict[str, tuple[str, str]] = {
         "OTKRITO_EGOV_URL трябва да е адрес http(s)://хост[:порт] без път, заявка или потребител, а не „{url}“.",
         "OTKRITO_EGOV_URL must be an http(s)://host[:port] address without a path, query or user, not '{url}'.",
     ),
-    "egov.foreign-url": (
-        "Отказана е заявка към {url}: API ключът се изпраща само до {origin} (OTKRITO_EGOV_URL).",
-        "Refused a request to {url}: the API key is sent only to {origin} (OTKRITO_EGOV_URL).",
-    ),
     "egov.unreachable": (
         "Порталът data.egov.bg на адрес {url} не отговаря ({detail}). Нищо не е променено; "
         "опитайте отново по-късно.",
