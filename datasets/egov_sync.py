@@ -93,13 +93,13 @@ class _Sender:
         entry = {"publisher_id": self.publisher.id, "action": action, "actor": self.actor}
         try:
             answer = self.client.call(action, fields)
+            values = store(answer)  # an add answered without a URI fails here, and is logged so
         except EgovError as error:
             message = error.params.get("message") or error.text.en
             save(self.engine, dataset.id, status="failed", error_bg=error.text.bg, error_en=error.text.en,
                  call={**entry, "http_status": error.status, "success": False, "message": message[:1000]})
             self._event(CallEvent(action, dataset.slug, url, False, error.status, message=message))
             raise
-        values = store(answer)
         # The URI made (an add) or the one changed (an edit).
         uri = answer.uri if action.startswith("add") else fields.get("resource_uri") or fields.get("dataset_uri")
         save(self.engine, dataset.id, call={**entry, "http_status": answer.status, "success": True,

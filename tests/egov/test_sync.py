@@ -203,3 +203,17 @@ def test_a_dry_run_sends_nothing_stores_nothing_and_hides_the_key(
     lines = "\n".join(e.json_line() for e in shown)
     assert KEY not in lines and all(e.request["api_key"] == "***" for e in shown)
     assert shown[1].request["dataset_uri"] == "<addDataset byudzhet-2026>"
+
+
+def test_an_add_answered_without_a_uri_is_logged_as_failed_and_tried_again_next_time(
+        portal: Portal, levski: Publisher, fake: FakePortal, sync: Sync) -> None:
+    handler = fake.server.RequestHandlerClass.portal
+    real = handler.do_addDataset
+    handler.do_addDataset = lambda user, post: (200, {"success": True})
+    report = sync(levski)
+    assert report.failed["byudzhet-2026"].en == (
+        "data.egov.bg answered addDataset with HTTP 200, but not with the JSON answer expected.")
+    assert [(c.action, c.http_status, c.success) for c in list_calls(portal.engine, levski.id)][-1] == (
+        "addDataset", 200, False)
+    handler.do_addDataset = real
+    assert sync(levski).ok and len(fake.state.datasets) == 3
