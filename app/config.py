@@ -48,6 +48,9 @@ SETTINGS: tuple[Setting, ...] = (
             "check and publish before answering 202 with a status URL.", float),
     Setting("JOBS_STALLED_SECONDS", 30.0, "On the queue: a worker silent this long is taken for "
             "dead and its running jobs are retried by another.", float),
+    Setting("EGOV_URL", "https://data.egov.bg", "The national open data portal whose API "
+            "`otkrito egov sync` calls (POST <url>/api/<action>); publishers' API keys are sent "
+            "to this origin only."),
 )
 
 

@@ -310,3 +310,7 @@ def demo() -> None:
     for line in seed(_portal(), lang=_lang()):
         click.echo(line)
 
+
+from app.cli.egov import egov  # noqa: E402 (data.egov.bg: its own module, docs/egov.md)
+
+main.add_command(egov)
