@@ -247,3 +247,38 @@ def test_no_proxy_setting_reroutes_the_request(remote: Remote, monkeypatch: pyte
     url = remote.route("/data.csv", Route(CSV))
     assert fetch(url, allow=LOOPBACK, max_bytes=MB).body == CSV
     assert connects == [("127.0.0.1", remote.port)]
+
+
+@pytest.fixture
+def tls_remote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resolver: dict):  # type: ignore[no-untyped-def]
+    """An HTTPS server for data.levski.test on 127.0.0.1, its CA trusted through SSL_CERT_FILE."""
+    from tests.sources.remote import Remote
+    from tests.sources.tls import make_certificates, serve_tls
+
+    ca, certificate, key = make_certificates(tmp_path, "data.levski.test")
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    resolver["data.levski.test"] = ["127.0.0.1"]
+    resolver["other.levski.test"] = ["127.0.0.1"]
+    server = Remote()
+    names = serve_tls(server, certificate, key)
+    server.start()
+    yield server, names
+    server.stop()
+
+
+def test_https_to_the_checked_address_sends_the_name_and_verifies_its_certificate(tls_remote) -> None:  # type: ignore[no-untyped-def]
+    server, names = tls_remote
+    server.route("/data.csv", Route(CSV))
+    got = fetch(f"https://data.levski.test:{server.port}/data.csv", allow=LOOPBACK, max_bytes=MB)
+    assert got.body == CSV
+    assert names == ["data.levski.test"]
+    assert server.seen[0].headers["host"] == f"data.levski.test:{server.port}"
+
+
+def test_https_with_a_certificate_for_another_name_is_refused(tls_remote) -> None:  # type: ignore[no-untyped-def]
+    server, _names = tls_remote
+    server.route("/data.csv", Route(CSV))
+    with pytest.raises(FetchError) as refused:
+        fetch(f"https://other.levski.test:{server.port}/data.csv", allow=LOOPBACK, max_bytes=MB)
+    assert refused.value.message_id == "fetch.tls"
+    assert server.seen == []
