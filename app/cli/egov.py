@@ -2,38 +2,14 @@
 from __future__ import annotations
 
 import sys
-from functools import wraps
-from typing import Any, Callable
 
 import click
 
 from app import config
-from app.state import Portal, open_portal
-from metadata.errors import OtkritoError
-
-
-# The few helpers of app/cli/commands.py this group needs, restated: commands.py registers this
-# group, so importing them from there would be an import cycle (tests/test_import_graph.py).
-def _portal() -> Portal:
-    return open_portal(config.load())
-
-
-def _lang() -> str:
-    return click.get_current_context().find_root().params.get("lang") or "bg"
-
-
-def clean_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn domain errors into their message and exit status 2 instead of a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except OtkritoError as error:
-            click.echo(error.text.get(_lang()), err=True)
-            sys.exit(2)
-
-    return wrapper
+from app.cli.support import clean_errors
+from app.cli.support import lang as _lang
+from app.cli.support import portal as _portal
+from app.state import Portal
 
 
 def _secret(portal: Portal) -> str:

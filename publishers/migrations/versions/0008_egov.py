@@ -1,13 +1,13 @@
 """data.egov.bg registration: sealed API keys, remote URIs per dataset, the call log.
 
 Revision ID: 0008
-Revises: 0005 (0006 and 0007 come from other branches; the chain is relinked at merge)
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
