@@ -9,12 +9,12 @@ from typing import Callable
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-from tests.app.staff.staff_world import BROKEN_ROWS, GOOD_ROWS, World, cp1251_csv, csrf_of
 
 from datasets import catalog
 from datasets.publish import Upload, publish
 from publishers.accounts_store import upload_jobs
 from publishers.store import audit_events
+from tests.app.staff.staff_world import BROKEN_ROWS, GOOD_ROWS, World, cp1251_csv, csrf_of
 
 pytestmark = pytest.mark.catalogs  # SQLite and PostgreSQL (tests/postgres.py)
 
