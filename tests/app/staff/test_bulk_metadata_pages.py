@@ -51,7 +51,7 @@ def test_the_preview_shows_old_and_new_and_apply_changes_the_datasets(
     assert "<td class=\"old\">Settlements a</td><td class=\"new\">Settlements of Municipality A</td>" in page
     assert "REGI; SOCI" in page and get_dataset(world.portal.engine, "a-data").title.en == "Settlements a"
     applied = client.post(preview.location + "/apply", data={"csrf_token": csrf_of(page)})
-    assert applied.status_code == 302 and "The changes to the dataset were applied." in client.get(applied.location + "?lang=en").text
+    assert applied.status_code == 302 and "The changes were applied (datasets: 1)." in client.get(applied.location + "?lang=en").text
     dataset = get_dataset(world.portal.engine, "a-data")
     assert (dataset.title.en, dataset.themes) == ("Settlements of Municipality A", ("REGI", "SOCI"))
 
