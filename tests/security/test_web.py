@@ -23,9 +23,9 @@ from app.errors import HTTP_TEXT
 from app.state import Portal
 from publishers import feedback
 from publishers.users import DUMMY_HASH, HASHER
-from tests.security.conftest import World, csrf_of, published_state
 from tests.app.staff.staff_world import login, make_app
 from tests.conftest import HTTP_TIMEOUT
+from tests.security.conftest import World, csrf_of, published_state
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # State-changing routes outside the workspace and the token API: the public forms, and CKAN's
@@ -43,7 +43,7 @@ def _write_routes(app: Flask) -> list[tuple[str, str, str]]:
 def _fill(world: World, rule: str, item_id: int) -> str:
     values = {"slug": "a-data", "publisher": "a", "job_id": world.job_a, "version": "1",
               "token_id": str(world.token_a_id), "user_id": str(world.member_a_id),
-              "item_id": str(item_id), "action": "package_list"}
+              "item_id": str(item_id), "action": "package_list", "batch_id": "none", "edit_id": "none"}
     url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values.get(m.group(1), "MISSING"), rule)
     assert "MISSING" not in url, f"add a value for {rule}"
     return url
