@@ -23,9 +23,9 @@ from app.errors import HTTP_TEXT
 from app.state import Portal
 from publishers import feedback
 from publishers.users import DUMMY_HASH, HASHER
+from tests.security.conftest import World, csrf_of, published_state
 from tests.app.staff.staff_world import login, make_app
 from tests.conftest import HTTP_TIMEOUT
-from tests.security.conftest import World, csrf_of, published_state
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # State-changing routes outside the workspace and the token API: the public forms, and CKAN's

@@ -31,8 +31,8 @@ from publishers import feedback
 from publishers.registry import add_publisher
 from publishers.store import publishers
 from publishers.users import add_user, grant
-from tests.app.staff.staff_world import PASSWORD, login, make_app
 from tests.security.conftest import csrf_of
+from tests.app.staff.staff_world import PASSWORD, login, make_app
 
 PAYLOAD = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -66,7 +66,7 @@ def _fill(portal: Portal, tmp: Path) -> dict[str, str]:
     source = tmp / "hostile.csv"
     header = f'"{PAYLOAD.replace(chr(34), chr(34) * 2)}";"<svg onload=alert(6)>";"n"'
     source.write_text("\r\n".join([header, f'"{FORMULA.replace(chr(34), chr(34) * 2)}";"{PAYLOAD.replace(chr(34), chr(34) * 2)}";"1"',
-                                   '"+cmd|x";"@SUM(1)";"2"']) + "\r\n", encoding="utf-8")
+                                   f'"+cmd|x";"@SUM(1)";"2"']) + "\r\n", encoding="utf-8")
     for notes in ("Бележка " + PAYLOAD, "Втора " + PAYLOAD):
         outcome = publish(portal.instance, engine, Upload(source, "hostile.csv"), dataset=SLUG,
                           notes=notes)
