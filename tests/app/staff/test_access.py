@@ -7,7 +7,6 @@ from typing import Callable
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-
 from tests.app.staff.staff_world import World, csrf_of
 
 PROTECTED = ("/staff", "/api/v1")
