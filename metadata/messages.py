@@ -184,8 +184,8 @@ def text(message_id: str, **params: Any) -> Text:
 
 
 def _merge() -> None:
-    from metadata.messages_egov import EGOV_MESSAGES
     from metadata.messages_bulk import BULK_MESSAGES
+    from metadata.messages_egov import EGOV_MESSAGES
     from metadata.messages_jobs import JOBS_MESSAGES
     from metadata.messages_sources import FETCH_MESSAGES, SOURCES_MESSAGES
     from metadata.messages_staff import STAFF_MESSAGES, SUMMARY_MESSAGES
