@@ -17,6 +17,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Mapping
 import httpx
 import pytest
 import sqlite_utils
+from argon2 import PasswordHasher, Type
 from flask.testing import FlaskClient
 
 from app import config
@@ -24,10 +25,15 @@ from app.state import Portal, open_portal
 from datasets import catalog
 from datasets.files import sha256_of
 from metadata.records import ReleaseFile
+from publishers import users
 from publishers.registry import add_publisher, find_publisher
 from tests.app.staff.staff_world import World, build_world, login
 
 REPO = Path(__file__).resolve().parent.parent
+# In this process only, staff passwords are hashed at argon2id's lowest cost: the suite creates
+# and signs in hundreds of accounts, each a full 64 MiB hash otherwise. Every `otkrito` process
+# a test starts keeps the real cost, which tests/security/test_web.py checks.
+users.HASHER = PasswordHasher(type=Type.ID, time_cost=1, memory_cost=8, parallelism=1)
 Rows = Iterable[Mapping[str, Any]]
 # The catalog on SQLite and PostgreSQL: `catalog_url`, the `catalogs` marker (tests/postgres.py).
 pytest_plugins = ["tests.postgres"]
