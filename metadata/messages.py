@@ -186,6 +186,7 @@ def text(message_id: str, **params: Any) -> Text:
 def _merge() -> None:
     from metadata.messages_harvest import HARVEST_MESSAGES
     from metadata.messages_jobs import JOBS_MESSAGES
+    from metadata.messages_sources import FETCH_MESSAGES, SOURCES_MESSAGES
     from metadata.messages_staff import STAFF_MESSAGES, SUMMARY_MESSAGES
     from metadata.messages_storage import STORAGE_MESSAGES
     from metadata.validation_messages import VALIDATION_MESSAGES
@@ -194,6 +195,7 @@ def _merge() -> None:
     MESSAGES.update(STAFF_MESSAGES | SUMMARY_MESSAGES)
     MESSAGES.update(STORAGE_MESSAGES)
     MESSAGES.update(JOBS_MESSAGES)
+    MESSAGES.update(FETCH_MESSAGES | SOURCES_MESSAGES)
     MESSAGES.update(HARVEST_MESSAGES)
 
 
