@@ -310,3 +310,8 @@ def demo() -> None:
     for line in seed(_portal(), lang=_lang()):
         click.echo(line)
 
+
+
+from app.cli.harvest import harvest  # noqa: E402 (harvesting other catalogs: docs/harvest.md)
+
+main.add_command(harvest)
