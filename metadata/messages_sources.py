@@ -62,4 +62,34 @@ FETCH_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 SOURCES_MESSAGES: dict[str, tuple[str, str]] = {
+    "source.bad-every": (
+        "Непознат график „{every}“. Възможни: {choices} (или нищо: честотата на обновяване на "
+        "набора).",
+        "Unknown schedule '{every}'. Choices: {choices} (or none: the dataset's update frequency).",
+    ),
+    "source.not-found": (
+        "Наборът „{slug}“ няма източник (адрес, от който да се изтегля).",
+        "The dataset '{slug}' has no source (an address to fetch it from).",
+    ),
+    "source.busy": (
+        "Този източник се проверява в момента; опитайте отново след малко.",
+        "This source is being checked right now; try again in a moment.",
+    ),
+    # Reading a JSON array of records (datasets/json_records.py)
+    "read.bad-json": (
+        "Запис {row}: файлът не е валиден JSON ({detail}).",
+        "Record {row}: the file is not valid JSON ({detail}).",
+    ),
+    "read.json-not-records": (
+        "Запис {row}: очаква се масив от обекти (записи с имена на полета), например "
+        "[{{\"код\": 1, \"име\": \"Левски\"}}].",
+        "Record {row}: expected an array of objects (records with field names), such as "
+        "[{{\"code\": 1, \"name\": \"Levski\"}}].",
+    ),
+    "read.json-new-key": (
+        "Запис {row}: полето „{field}“ го няма в първите записи; всички записи трябва да имат "
+        "едни и същи полета.",
+        "Record {row}: the field '{field}' is not in the first records; all records must have the "
+        "same fields.",
+    ),
 }
