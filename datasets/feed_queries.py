@@ -17,8 +17,8 @@ from sqlalchemy.engine import Connection, Engine
 from datasets.catalog import _to_dataset, _to_release, _utc
 from metadata.errors import NotFound
 from metadata.records import Dataset, Publisher, Release
-from publishers.registry import _to_publisher
 from publishers.harvest_store import listed
+from publishers.registry import _to_publisher
 from publishers.store import bytewise, datasets, publishers, releases
 
 

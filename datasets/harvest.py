@@ -19,6 +19,7 @@ from datasets.dataset_withdrawal import withdraw
 from datasets.fetch import FetchError, Network, fetch
 from datasets.harvest_apply import Applied, apply_record
 from datasets.harvest_sources import HarvestSource, get_harvest_source, record_run
+from datasets.sources import get_source, remove_source, set_source
 from metadata import harvest_ckan, harvest_dcat
 from metadata.errors import InvalidInput, OtkritoError
 from metadata.harvest_records import RemoteDataset
@@ -169,14 +170,32 @@ def _withdraw_missing(engine: Engine, source: HarvestSource, seen: set[str], act
             schedule(row.slug, None)
 
 
+def keep_sources(engine: Engine, actor: str) -> Callable[[str, str | None], None]:
+    """Return the schedule that keeps each dataset's scheduled source (datasets/sources.py) in line.
+
+    A source is set only when its URL changes: setting it makes it due at once, which a run
+    that finds nothing new must not do to every dataset it harvested.
+    """
+    def schedule(slug: str, url: str | None) -> None:
+        current = get_source(engine, slug)
+        if url is None and current is not None:
+            remove_source(engine, slug, actor=actor)
+        elif url is not None and (current is None or current.url != url):
+            set_source(engine, slug, url, actor=actor)
+    return schedule
+
+
 def run_harvest(engine: Engine, source_id: int, *, allow: Sequence[Network] = (), actor: str,
                 schedule: Callable[[str, str | None], None] | None = None) -> HarvestReport:
     """Harvest one source into its publisher; return the report (also kept with the source).
 
     `schedule(slug, url)` is called after each dataset is written, with its tabular resource's
-    URL (None: it has none, or was withdrawn), to keep its scheduled source in line.
+    URL (None: it has none, or was withdrawn); by default it sets the dataset's scheduled source.
+    It runs after the dataset's transaction: a run killed in between leaves a dataset without
+    its source, which the next run sets.
     """
     source = get_harvest_source(engine, source_id)
+    schedule = keep_sources(engine, actor) if schedule is None else schedule
     report = HarvestReport(source)
     pages = ckan_entries if source.kind == "ckan" else dcat_entries
     seen: set[str] = set()

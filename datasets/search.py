@@ -23,8 +23,8 @@ from sqlalchemy.engine import Engine
 from datasets.catalog import _to_dataset, _to_release
 from metadata.records import Dataset, Publisher, Release
 from metadata.slug import transliterate
-from publishers.registry import _to_publisher
 from publishers.harvest_store import listed
+from publishers.registry import _to_publisher
 from publishers.store import datasets, publishers, releases, state
 
 FACETS = ("publisher", "theme", "keyword", "licence", "format", "frequency")

@@ -12,9 +12,11 @@ from datasets.edit import update_dataset
 from datasets.feed_queries import catalog_entries
 from datasets.harvest import run_harvest
 from datasets.harvest_sources import add_harvest_source
+from datasets.publish import Upload, publish
+from datasets.sources import get_source, list_sources
 from publishers.harvest_store import harvested_datasets
 from publishers.registry import add_publisher
-from tests.harvest.conftest import LOOPBACK, OtherPortal
+from tests.harvest.conftest import DATA, LOOPBACK, OtherPortal
 
 pytestmark = pytest.mark.catalogs
 
@@ -40,14 +42,30 @@ def test_a_run_creates_each_remote_dataset_with_its_metadata(portal: Portal, oth
     settlements = remote.action.package_show(id="naseleni-mesta")
     csv = [r["url"] for r in settlements["resources"] if r["format"] == "CSV"]
     assert (len(csv), report.scheduled) == (1, {"naseleni-mesta": csv[0]})  # the others have no table
+    assert [(s.slug, s.url) for s in list_sources(portal.engine)] == [("naseleni-mesta", csv[0])]
 
 
 def test_a_second_run_changes_nothing_and_duplicates_nothing(portal: Portal, other_portal: OtherPortal) -> None:
     source = _source(portal, other_portal.url)
     run_harvest(portal.engine, source, allow=LOOPBACK, actor="test")
+    scheduled = get_source(portal.engine, "naseleni-mesta")
     again = run_harvest(portal.engine, source, allow=LOOPBACK, actor="test")
     assert (again.created, again.updated, len(again.unchanged)) == ([], [], 3)
     assert len(list_datasets(portal.engine)) == 3
+    assert get_source(portal.engine, "naseleni-mesta") == scheduled  # not made due again
+
+
+def test_a_new_release_at_the_source_moves_the_scheduled_source_to_its_file(
+        portal: Portal, other_portal: OtherPortal) -> None:
+    source = _source(portal, other_portal.url)
+    run_harvest(portal.engine, source, allow=LOOPBACK, actor="test")
+    first = get_source(portal.engine, "naseleni-mesta")
+    publish(other_portal.portal.instance, other_portal.engine, Upload(DATA / "levski-settlements.csv"),
+            dataset="naseleni-mesta")
+    run_harvest(portal.engine, source, allow=LOOPBACK, actor="test")
+    moved = get_source(portal.engine, "naseleni-mesta")
+    assert first is not None and moved is not None
+    assert ("/releases/1/" in first.url, "/releases/2/" in moved.url) == (True, True)
 
 
 def test_an_edit_at_the_source_updates_the_same_dataset_even_when_its_title_changes(
@@ -67,16 +85,18 @@ def test_a_dataset_removed_at_the_source_is_withdrawn_and_comes_back_when_it_ret
         portal: Portal, other_portal: OtherPortal) -> None:
     source = _source(portal, other_portal.url)
     run_harvest(portal.engine, source, allow=LOOPBACK, actor="test")
-    withdraw_dataset(other_portal.engine, "resheniya-na-saveta", reason="gone", actor="test")
+    assert get_source(portal.engine, "naseleni-mesta") is not None
+    withdraw_dataset(other_portal.engine, "naseleni-mesta", reason="gone", actor="test")
     report = run_harvest(portal.engine, source, allow=LOOPBACK, actor="test")
-    dataset = get_dataset(portal.engine, "resheniya-na-saveta")  # its record stays
+    dataset = get_dataset(portal.engine, "naseleni-mesta")  # its record stays
     withdrawal = withdrawal_of(portal.engine, dataset.id)
-    assert report.withdrawn == ["resheniya-na-saveta"]
+    assert report.withdrawn == ["naseleni-mesta"]
+    assert get_source(portal.engine, "naseleni-mesta") is None
     assert withdrawal is not None and "removed at source" in withdrawal.reason
-    assert "resheniya-na-saveta" not in {e.dataset.slug for e in catalog_entries(portal.engine)}
-    restore_dataset(other_portal.engine, "resheniya-na-saveta", actor="test")
+    assert "naseleni-mesta" not in {e.dataset.slug for e in catalog_entries(portal.engine)}
+    restore_dataset(other_portal.engine, "naseleni-mesta", actor="test")
     back = run_harvest(portal.engine, source, allow=LOOPBACK, actor="test")
-    assert (back.restored, withdrawal_of(portal.engine, dataset.id)) == (["resheniya-na-saveta"], None)
+    assert (back.restored, withdrawal_of(portal.engine, dataset.id)) == (["naseleni-mesta"], None)
 
 
 def test_a_slug_of_another_publisher_is_never_taken(portal: Portal, other_portal: OtherPortal) -> None:

@@ -4,14 +4,14 @@ Text columns are plain TEXT on both backends; `last_report` is JSONB on PostgreS
 JSON value the catalog stores (see 0005).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006 (0005 before the sources branch was merged in)
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"  # "0005" on its own; 0006 (sources) is merged into this branch
 branch_labels = None
 depends_on = None
 
