@@ -47,6 +47,7 @@ class HarvestReport:
     failed: list[Text] = field(default_factory=list)
     notes: list[Text] = field(default_factory=list)
     error: Text | None = None
+    error_id: str | None = None  # the message id of `error`, for callers that tell errors apart
     scheduled: dict[str, str] = field(default_factory=dict)  # slug -> tabular resource URL
 
     def summary(self) -> Text:
@@ -213,5 +214,6 @@ def run_harvest(engine: Engine, source_id: int, *, allow: Sequence[Network] = ()
         _withdraw_missing(engine, source, seen, actor, report, allow, schedule)
     except OtkritoError as error:
         report.outcome, report.error = ("partial" if read_any else "failed"), error.text
+        report.error_id = error.message_id
     record_run(engine, source.id, outcome=report.outcome, report=report.as_json())
     return report
