@@ -135,6 +135,13 @@ def require_source(engine: Engine, slug: str) -> Source:
     return found
 
 
+def slug_of_source(engine: Engine, source_id: int) -> str | None:
+    """Return the slug of the dataset a source belongs to (None: removed meanwhile)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(datasets.c.slug).join(sources, sources.c.dataset_id == datasets.c.id)
+                            .where(sources.c.id == source_id)).scalar()
+
+
 def remove_source(engine: Engine, slug: str, *, actor: str) -> None:
     """Stop fetching the dataset from its source; its releases stay, its check history goes."""
     found = require_source(engine, slug)
