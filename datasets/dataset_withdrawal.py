@@ -45,10 +45,16 @@ def withdraw(conn: Connection, dataset_id: int, *, reason: str, actor: str) -> b
     return True
 
 
-def restore(conn: Connection, dataset_id: int, *, actor: str) -> bool:
-    """Undo a dataset's withdrawal inside the caller's transaction; False when it was not withdrawn."""
-    removed = conn.execute(dataset_withdrawals.delete()
-                           .where(dataset_withdrawals.c.dataset_id == dataset_id))
+def restore(conn: Connection, dataset_id: int, *, actor: str, reason: str | None = None) -> bool:
+    """Undo a dataset's withdrawal inside the caller's transaction; False when it was not withdrawn.
+
+    With `reason`, only a withdrawal for that reason is undone (a harvest brings back what it
+    withdrew, never what staff withdrew).
+    """
+    query = dataset_withdrawals.delete().where(dataset_withdrawals.c.dataset_id == dataset_id)
+    if reason is not None:
+        query = query.where(dataset_withdrawals.c.reason == reason.strip())
+    removed = conn.execute(query)
     if removed.rowcount == 0:
         return False
     slug = conn.execute(sa.select(datasets.c.slug).where(datasets.c.id == dataset_id)).scalar()

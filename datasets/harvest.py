@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from datasets.dataset_withdrawal import withdraw
 from datasets.fetch import FetchError, Network, fetch
-from datasets.harvest_apply import Applied, apply_record
+from datasets.harvest_apply import REMOVED_AT_SOURCE, Applied, apply_record
 from datasets.harvest_sources import HarvestSource, get_harvest_source, record_run
 from datasets.sources import get_source, remove_source, set_source
 from metadata import harvest_ckan, harvest_dcat
@@ -157,7 +157,6 @@ def _withdraw_missing(engine: Engine, source: HarvestSource, seen: set[str], act
              .order_by(harvested_datasets.c.id))
     with engine.connect() as conn:
         gone = [row for row in conn.execute(query) if row.remote_id not in seen]
-    reason = text("harvest.removed-at-source")
     for row in gone:
         if source.kind == "ckan":
             still = _still_at_ckan(source.url, row.remote_id, allow)
@@ -165,7 +164,7 @@ def _withdraw_missing(engine: Engine, source: HarvestSource, seen: set[str], act
                 _apply(engine, source, still, actor, report, schedule)
                 continue
         with engine.begin() as conn:
-            if withdraw(conn, row.dataset_id, reason=f"{reason.bg} / {reason.en}", actor=actor):
+            if withdraw(conn, row.dataset_id, reason=REMOVED_AT_SOURCE, actor=actor):
                 report.withdrawn.append(row.slug)
         if schedule is not None:
             schedule(row.slug, None)

@@ -28,6 +28,8 @@ from publishers import audit
 from publishers.harvest_store import harvested_datasets
 from publishers.store import datasets
 
+_removed = text("harvest.removed-at-source")
+REMOVED_AT_SOURCE = f"{_removed.bg} / {_removed.en}"  # the reason harvests withdraw with, in both languages
 _EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
 
 
@@ -140,7 +142,7 @@ def apply_record(engine: Engine, source: HarvestSource, record: RemoteDataset, *
                          detail={"fields": changed, "harvest": source.id}, public=True)
             bump_generation(conn)
             action = "updated"
-        if restore(conn, current.id, actor=actor):
+        if restore(conn, current.id, actor=actor, reason=REMOVED_AT_SOURCE):
             action = "restored"
         conn.execute(harvested_datasets.update().where(harvested_datasets.c.id == known.id).values(
             remote_name=record.name or None, resource_url=resource_url, last_seen_at=now))

@@ -60,3 +60,16 @@ def test_a_page_that_points_back_to_itself_stops_the_run_without_withdrawing(
     crafted.route("/page1.ttl", Route(_page(crafted, {"a": "Първи"}, "/page1.ttl"), content_type=TURTLE))
     report = run_harvest(portal.engine, source, allow=LOOPBACK, actor="test")
     assert (report.outcome, report.error_id, report.created) == ("partial", "harvest.page-loop", ["parvi"])
+
+
+def test_a_dataset_staff_withdrew_is_not_brought_back_by_a_harvest(portal: Portal, crafted: Remote) -> None:
+    from datasets.dataset_withdrawal import withdraw_dataset
+
+    add_publisher(portal.engine, "pleven", name_bg="Община Плевен")
+    source = add_harvest_source(portal.engine, "pleven", crafted.url("/page1.ttl"), kind="dcat", actor="test").id
+    crafted.route("/page1.ttl", Route(_page(crafted, {"a": "Първи"}, None), content_type=TURTLE))
+    run_harvest(portal.engine, source, allow=LOOPBACK, actor="test")
+    withdraw_dataset(portal.engine, "parvi", reason="лични данни", actor="staff")
+    again = run_harvest(portal.engine, source, allow=LOOPBACK, actor="test")
+    withdrawal = withdrawal_of(portal.engine, get_dataset(portal.engine, "parvi").id)
+    assert (again.restored, withdrawal is not None and withdrawal.reason) == ([], "лични данни")
