@@ -120,7 +120,7 @@ def _still_at_ckan(source_url: str, remote_id: str, allow: Sequence[Network]) ->
     try:
         fetched = _get(url, allow, "application/json")
     except FetchError as error:
-        if error.status == 404:
+        if error.status in (403, 404, 410):  # deleted, or made private: no longer published there
             return None
         raise
     return harvest_ckan.to_record(harvest_ckan.read_answer(fetched.body, url))
@@ -144,7 +144,11 @@ def _apply(engine: Engine, source: HarvestSource, record: RemoteDataset, actor: 
     else:
         report.scheduled[applied.slug] = applied.resource_url
     if schedule is not None:
-        schedule(applied.slug, applied.resource_url)
+        try:
+            schedule(applied.slug, applied.resource_url)
+        except OtkritoError as error:  # e.g. a resource URL the fetcher refuses: the dataset stays
+            report.failed.append(Text(text("harvest.dataset-failed", id=applied.slug, detail=error.text.bg).bg,
+                                      text("harvest.dataset-failed", id=applied.slug, detail=error.text.en).en))
 
 
 def _withdraw_missing(engine: Engine, source: HarvestSource, seen: set[str], actor: str,

@@ -10,7 +10,7 @@ from datasets.catalog import list_datasets
 from datasets.harvest import run_harvest
 from datasets.harvest_sources import add_harvest_source, get_harvest_source
 from metadata.errors import InvalidInput
-from metadata.messages import text
+from metadata.messages import Text, text
 from publishers.registry import add_publisher
 from tests.conftest import free_port
 from tests.harvest.conftest import LOOPBACK
@@ -91,3 +91,17 @@ def test_a_dataset_without_a_title_is_skipped_alone_and_never_half_created(
     assert sorted(d.slug for d in list_datasets(portal.engine)) == ["a", "c"]
     assert report.failed == [text("harvest.no-title", id="id-b")]
     assert report.outcome == "complete" and report.failed[0].bg != report.failed[0].en
+
+
+def test_a_resource_the_fetcher_refuses_leaves_its_dataset_without_a_source_and_says_why(
+        portal: Portal, crafted: Remote) -> None:
+    from datasets.sources import get_source
+
+    package = _package("a")
+    package["resources"] = [{"url": "http://user:secret@127.0.0.1:9/a.csv", "format": "CSV"}]
+    crafted.route(SEARCH, Route(_answer(package), content_type="application/json"))
+    report = _run(portal, crafted.url(""), "ckan")
+    assert (report.created, get_source(portal.engine, "a")) == (["a"], None)
+    refused = text("fetch.credentials")
+    assert report.failed == [Text(text("harvest.dataset-failed", id="a", detail=refused.bg).bg,
+                                  text("harvest.dataset-failed", id="a", detail=refused.en).en)]
