@@ -58,3 +58,13 @@ def test_a_real_portals_catalog_is_harvested_and_what_cannot_be_mapped_is_report
     assert "theme 'geodesy' has no match" in notes
     assert "no table (CSV, XLSX or JSON)" in notes
     assert all(n.bg and n.bg != n.en for n in report.notes)
+
+
+def test_a_paged_catalog_is_read_to_its_last_page(portal: Portal, other_portal: OtherPortal) -> None:
+    from datasets.catalog import create_dataset
+
+    for n in range(98):  # 101 with the three of the fixture: two pages of 100
+        create_dataset(other_portal.engine, f"nabor-{n:03d}", publisher="obshtina-levski", title_bg=f"Набор {n:03d}")
+    report = run_harvest(portal.engine, _source(portal, f"{other_portal.url}/catalog.ttl"), allow=LOOPBACK,
+                         actor="test")
+    assert (report.outcome, len(report.created), len(list_datasets(portal.engine))) == ("complete", 101, 101)
