@@ -302,6 +302,8 @@ def _record(engine: Engine, source: Source, owner: str, check: SourceCheck) -> N
             failures=failures, last_checked_at=check.at, last_outcome=check.outcome,
             next_due=next_due_after(check.at, current.every, current.frequency, failures),
             updated_at=datetime.now(timezone.utc)))
+        # Pages are cached by the catalog's generation: "last checked" is shown on them.
+        catalog.bump_generation(conn)
 
 
 def failing(engine: Engine) -> list[Source]:

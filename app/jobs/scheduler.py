@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from app.state import Portal, open_portal
 from datasets.fetch import allowed_networks
-from datasets.source_schedule import claim_due, release_lease
+from datasets.source_schedule import claim_due
 from datasets.sources import SourceCheck, check_source, slug_of_source
 
 log = logging.getLogger("otkrito.sources")
@@ -35,20 +35,22 @@ def owner_name() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def run_due(portal: Portal, owner: str) -> list[SourceCheck]:
+def run_due(portal: Portal, owner: str) -> list[tuple[str, SourceCheck]]:
     """Claim the due sources and check each; one source's failure never stops the round."""
     options = fetch_options(portal.settings)
     done = []
-    for source_id in claim_due(portal.engine, owner):
+    # One at a time: a slow source then holds up only this scheduler, and the others (the other
+    # workers) claim the next due ones meanwhile.
+    while claimed := claim_due(portal.engine, owner, limit=1):
+        source_id = claimed[0]
         slug = slug_of_source(portal.engine, source_id)
         try:
             if slug is not None:
                 check = check_source(portal.instance, portal.engine, slug, owner=owner, **options)
                 log.info("Source of %s checked: %s", slug, check.outcome)
-                done.append(check)
-        except Exception:  # noqa: BLE001 - logged; the lease is freed and the next round retries
+                done.append((slug, check))
+        except Exception:  # noqa: BLE001 - logged; the source is tried again when its lease expires
             log.exception("Source check of %s failed", slug)
-            release_lease(portal.engine, source_id, owner)
     return done
 
 
@@ -79,6 +81,7 @@ async def schedule_forever(portal: Portal) -> None:
     """The scheduler inside `otkrito worker`: rounds in a thread, until the task is cancelled."""
     owner = owner_name()
     every = float(portal.settings["SOURCES_POLL_SECONDS"])
+    log.info("Sources scheduler started (%s)", owner)
     while True:
         try:
             await asyncio.to_thread(run_due, portal, owner)

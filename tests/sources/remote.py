@@ -25,7 +25,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     gzip: bool = False
     chunked: bool = False  # no Content-Length: the size is known only by reading
-    hold: bool = False  # answer nothing until the server stops
+    hold: bool = False  # answer only once `remote.released` is set (or the server stops)
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,7 @@ class Remote:
                 if route is None:
                     route = Route(b"not here", status=404, content_type="text/plain")
                 if route.hold:
-                    remote.released.wait()
-                    return
+                    remote.released.wait()  # then answer, if the client is still there
                 self._answer(route)
 
             def _answer(self, route: Route) -> None:
