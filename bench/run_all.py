@@ -12,7 +12,8 @@
      /sql/ index page and /sql/.json p95 <= 200 ms, table JSON p95 <= 50 ms over a pass through
      every dataset, RSS of each serving process <= 400 MB, no errors (issue #13);
   6. the same on each node of the two-node cluster (deploy/local-cluster.sh), and the time from
-     a publish's commit on A to its first successful /sql/ read on B, p95 (bench/cluster.py).
+     a publish's commit on A to its first successful /sql/ read on B, p95 (bench/cluster.py);
+  7. a scheduled source's unchanged re-checks over its first fetch (#14, bench/sources.py).
 
 It measures; it never fails on a target (exit 0). Load goes only to 127.0.0.1, bounded in time.
 
@@ -43,6 +44,7 @@ import load  # noqa: E402
 import many as bench_many  # noqa: E402
 import publish as bench_publish  # noqa: E402
 import servers  # noqa: E402
+import sources as bench_sources  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = bench_publish.SLUG
@@ -173,9 +175,8 @@ def _measure(base: str, paths: list[str], args: argparse.Namespace, *,
     bad = {p: s for p, s in statuses.items() if s != 200}
     if bad:
         say(f"   warning: not 200: {bad}")
-    # Unmeasured first: every worker process up, caches and connections warm.
-    # A worker's first dataset page also sizes the JSON export (10 s at 1,000,000 rows):
-    # with several workers, warm long enough for every one of them to have done that.
+    # Unmeasured first: every worker up, caches and connections warm. A worker's first dataset
+    # page sizes the JSON export (10 s at 1,000,000 rows): with several, warm long enough for each.
     warm = min(2.0, args.seconds) if workers == 1 else 1.5 * args.seconds
     load.run_load(base, paths, connections=connections, seconds=warm, headers=headers)
     # The server finishes what the closed connections left queued (the SQL API admits 34
@@ -292,7 +293,7 @@ def sql_scale_section(args: argparse.Namespace, work: Path) -> tuple[list[Figure
     say(f"  {'table JSON, one pass through every dataset':<46} "
         f"{passed.requests / max(passed.seconds, 0.001):>9.1f} {passed.p50_ms:>8.1f} "
         f"{passed.p95_ms:>8.1f} {passed.requests:>8} {passed.errors:>6}")
-    say(f"  serving processes (RSS / peak MB): "
+    say("  serving processes (RSS / peak MB): "
         + ", ".join(f"{now:g} / {peak:g}" for now, peak in rss.values())
         + f"; most open files in one: {passed.most_files} (limit {FILE_LIMIT})")
     peak = max(p for _, p in rss.values())
@@ -319,7 +320,7 @@ def _commit() -> str:
     return done.stdout.strip() or "?"
 
 
-SECTIONS = ("publish", "read", "scale", "sql-scale", "cluster")
+SECTIONS = ("publish", "read", "scale", "sql-scale", "cluster", "sources")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -372,18 +373,19 @@ def main(argv: list[str] | None = None) -> int:
             table = details["publish"]["runs"]["ours"]["detail"].get("table", SLUG)
             found, details["read"] = read_section(args, work, table)
             figures += found
-        if "scale" in only:
-            found, details["scale"] = scale_section(args, work)
-            figures += found
-        if "sql-scale" in only:
-            found, details["sql-scale"] = sql_scale_section(args, work)
-            figures += found
+        for name, section in (("scale", scale_section), ("sql-scale", sql_scale_section)):
+            if name in only:
+                found, details[name] = section(args, work)
+                figures += found
         if "cluster" in only:  # 6: bench/cluster.py, the index measured as in section 5
             found, details["cluster"] = bench_cluster.section(args, work, say=say, index=SQL_INDEX,
                 measure=lambda base, paths: _measure(base, paths, args, connections=1,
                                                      headers=NEW_CONNECTIONS))
             figures += [Figure("6", *figure) for figure in found]
-    say(f"\n== issue #8 and #13 figures ({loadavg()} at the end)")
+        if "sources" in only:  # 7: bench/sources.py
+            found, details["sources"] = bench_sources.section(args, work, say=say)
+            figures += [Figure("7", *figure) for figure in found]
+    say(f"\n== issue #8, #13 and #14 figures ({loadavg()} at the end)")
     for figure in figures:
         say(figure.line())
     passed = sum(f.passed for f in figures)

@@ -62,6 +62,11 @@ class Source:
     def failing(self) -> bool:
         return self.last_outcome in ("invalid", "failed")
 
+    @property
+    def checking(self) -> bool:
+        """Whether a check holds the source now (asked for and waiting, or running)."""
+        return self.lease_until is not None and self.lease_until > datetime.now(timezone.utc)
+
 
 @dataclass(frozen=True)
 class SourceCheck:
@@ -170,6 +175,36 @@ def history(engine: Engine, slug: str, *, limit: int = HISTORY) -> list[SourceCh
 def downloads_dir(instance: Instance) -> Path:
     """Fetched bodies waiting to be checked (not tmp/: start-up treats its names as builds)."""
     return instance.root / "downloads"
+
+
+def request_check(engine: Engine, slug: str) -> str:
+    """Claim the source for a check to run elsewhere (fetch now, in a thread or on the queue);
+    return the lease's owner to pass to `check_source`. Refused while another check holds it.
+
+    The claim is made before the answer, so the page shows the check as pending at once and
+    neither a scheduler nor a second "fetch now" starts another check meanwhile.
+    """
+    found = require_source(engine, slug)
+    owner = uuid.uuid4().hex
+    claim(engine, found.id, owner)
+    return owner
+
+
+def cancel_request(engine: Engine, slug: str, owner: str) -> None:
+    """Give back a claim of `request_check` whose check could not be started."""
+    found = get_source(engine, slug)
+    if found is not None:
+        release_lease(engine, found.id, owner)
+
+
+def holds(engine: Engine, slug: str, owner: str) -> bool:
+    """Whether `owner` still holds the source's lease (a job that waited past it does not)."""
+    now = datetime.now(timezone.utc)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(sources.c.lease_owner, sources.c.lease_until)
+                           .join(datasets, datasets.c.id == sources.c.dataset_id)
+                           .where(datasets.c.slug == slug)).first()
+    return row is not None and row.lease_owner == owner and _utc(row.lease_until) > now
 
 
 def check_source(instance: Instance, engine: Engine, slug: str, *, allow: Sequence[Network] = (),

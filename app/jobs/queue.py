@@ -18,6 +18,7 @@ from app.jobs import tasks
 
 NAMESPACE = "otkrito"
 CHECK, PUBLISH = f"{NAMESPACE}:check_upload", f"{NAMESPACE}:publish_upload"
+FETCH = f"{NAMESPACE}:fetch_source"
 
 
 def conninfo(url: str) -> str:

@@ -1,4 +1,5 @@
-"""Start an upload's check or publish where the mode says, and wait for it as the caller wants.
+"""Start an upload's check or publish, or a source's "fetch now", where the mode says, and wait
+for it as the caller wants.
 
 `deadline` (a `time.monotonic()` value) is for callers with a synchronous contract (the API):
 in threads mode the work runs in the request; on the queue the caller waits until the job
@@ -17,6 +18,7 @@ from app.jobs import queue, tasks
 from app.jobs.mode import QUEUE, jobs_mode
 from app.state import Portal
 from datasets import uploads
+from datasets.sources import cancel_request, request_check
 from metadata.errors import OtkritoError
 
 BACKGROUND_BYTES = 2_000_000  # threads mode: smaller files are worked on before the response
@@ -82,3 +84,27 @@ def _in_threads(portal: Portal, work: Callable[..., Any], job_id: str, deadline:
 
     threading.Thread(target=background, name=f"upload-{job_id}", daemon=True).start()
     return uploads.get_job(portal.engine, job_id)
+
+
+def fetch_source(portal: Portal, slug: str, *, actor: str) -> None:
+    """Check the dataset's source now, without holding the request: in a thread of this process
+    (threads mode) or on the queue for a worker. The source is claimed here, so the page shows
+    the check as pending at once; a second request while it is pending is refused (Conflict)."""
+    owner = request_check(portal.engine, slug)
+    try:
+        if jobs_mode(portal.settings) == QUEUE:
+            # The claim already makes this the only pending check: the lock need only be unique.
+            queue.defer(portal.engine, queue.FETCH, queueing_lock=f"source-{owner}", slug=slug,
+                        owner=owner, actor=actor)
+            return
+
+        def background() -> None:
+            try:
+                tasks.run_fetch(portal, slug, owner=owner, actor=actor)
+            except Exception:  # noqa: BLE001 - logged; check_source gave the claim back
+                log.exception("Fetch now of %s failed", slug)
+
+        threading.Thread(target=background, name=f"fetch-{slug}", daemon=True).start()
+    except BaseException:
+        cancel_request(portal.engine, slug, owner)  # else the source looks pending for 30 min
+        raise

@@ -1,4 +1,5 @@
-"""What a worker runs: an upload's check and its publish, each a procrastinate task.
+"""What a worker runs: an upload's check and its publish, and a source's "fetch now", each a
+procrastinate task.
 
 The tasks carry only the upload job's id (and the notes and actor of a publish): everything
 else is read from the catalog when the task runs, so a retry after a crash starts from what
@@ -11,8 +12,10 @@ from typing import Any
 
 import procrastinate
 
+from app.jobs.scheduler import fetch_options
 from app.state import Portal
 from datasets import uploads
+from datasets.sources import SourceCheck, check_source, holds
 from metadata.errors import OtkritoError
 
 blueprint = procrastinate.Blueprint()
@@ -70,6 +73,29 @@ def _logged(work: Any, portal: Portal, job_id: str, **kwargs: Any) -> None:
         work(portal, job_id, **kwargs)
     except OtkritoError as error:  # no longer ours to finish (failed as interrupted, say)
         log.warning("Upload job %s: %s", job_id, error.text.en)
+
+
+def run_fetch(portal: Portal, slug: str, *, owner: str, actor: str) -> SourceCheck | None:
+    """Check a source the request claimed for `owner` (datasets.sources.request_check).
+
+    A job that waited longer than the lease (no worker for half an hour) finds it gone, and a
+    scheduler may have claimed and checked the source since: it then does nothing.
+    """
+    if not holds(portal.engine, slug, owner):
+        log.warning("Fetch now of %s: its claim expired before the check could start", slug)
+        return None
+    check = check_source(portal.instance, portal.engine, slug, owner=owner, actor=actor,
+                         **fetch_options(portal.settings))
+    log.info("Source of %s fetched now: %s", slug, check.outcome)
+    return check
+
+
+@blueprint.task(name="fetch_source", pass_context=True)
+def fetch_source(context: procrastinate.JobContext, slug: str, owner: str, actor: str) -> None:
+    try:
+        run_fetch(_portal(context), slug, owner=owner, actor=actor)
+    except OtkritoError as error:  # the source removed meanwhile, say
+        log.warning("Fetch now of %s: %s", slug, error.text.en)
 
 
 @blueprint.task(name="check_upload", pass_context=True)

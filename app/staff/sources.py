@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from app.jobs.scheduler import fetch_options
+from app.jobs.run import fetch_source
 from app.staff.auth import actor, requires
 from app.staff.workspace import bp, dataset_for
 from app.state import current_portal
 from datasets.source_schedule import EVERY
-from datasets.sources import check_source, get_source, history, remove_source, set_source
+from datasets.sources import get_source, history, remove_source, set_source
 from metadata.errors import OtkritoError
 
 
@@ -35,7 +35,7 @@ def source(slug: str):  # type: ignore[no-untyped-def]
         elif action == "remove":
             remove_source(p.engine, slug, actor=actor())
         elif action == "fetch":
-            check_source(p.instance, p.engine, slug, actor=actor(), **fetch_options(p.settings))
+            fetch_source(p, slug, actor=actor())  # returns at once: the page shows it pending
     except OtkritoError as error:  # shown on the form, with what was typed
         return _page(dataset, error=error.text, values=request.form, status=422)
     return redirect(url_for("staff.source", slug=slug))

@@ -61,4 +61,8 @@
   if (box) { pollJob(box); }
   var form = document.getElementById("upload-form");
   if (form) { uploadWithProgress(form); }
+  // A source's check under way (fetch now runs in the background): look again until it is done.
+  if (document.getElementById("source-pending")) {
+    window.setTimeout(function () { window.location.reload(); }, 2000);
+  }
 })();

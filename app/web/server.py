@@ -1,6 +1,7 @@
 """Run the portal under uvicorn."""
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
 
@@ -39,12 +40,31 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> Non
 
 
 def start_scheduler(settings: dict) -> None:
-    """Check scheduled sources from this process, unless `otkrito worker` processes do (queue)."""
+    """Check scheduled sources from this process, unless `otkrito worker` processes do (queue).
+
+    Which one is said before the server listens, so the operator (and a test) can read it."""
     from app.jobs.mode import QUEUE, jobs_mode
     from app.jobs.scheduler import SchedulerThread
 
-    if jobs_mode(settings) != QUEUE:
-        SchedulerThread(settings).start()
+    log = _operator_log()
+    if jobs_mode(settings) == QUEUE:
+        log.info("Sources are checked by otkrito worker (OTKRITO_JOBS=queue), not by this process")
+        return
+    log.info("Sources scheduler runs in this process, every %s s", settings["SOURCES_POLL_SECONDS"])
+    SchedulerThread(settings).start()
+
+
+def _operator_log() -> logging.Logger:
+    """The portal's own log lines on stderr: uvicorn configures only its own loggers, and the
+    scheduler's checks (and failures) would otherwise be lost."""
+    log = logging.getLogger("otkrito")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False  # the root logger, if someone configured it, would print it twice
+    return log.getChild("sources")
 
 
 def served_url(host: str, port: int) -> str:

@@ -13,7 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from datasets.catalog import create_dataset
-from datasets.sources import set_source
+from datasets.sources import history, set_source
+from tests.app.staff.staff_world import GOOD_ROWS, build_world, cp1251_csv, csrf_of, login
+from tests.conftest import start_server, stop_server
 from tests.jobs.conftest import until
 from tests.postgres import postgresql_only
 from tests.sources.remote import Remote, Route, running
@@ -88,3 +90,52 @@ def test_two_workers_that_both_saw_a_source_due_claim_it_once(source_env: None, 
     assert [seen.path for seen in remote.seen] == ["/s.csv"]
     assert counts(queue_world.engine, "SELECT outcome, count(*) FROM source_checks GROUP BY outcome") == {
         "published": 1}
+
+
+def test_serve_leaves_sources_to_the_workers_in_queue_mode(source_env: None, queue_world, remote: Remote) -> None:  # type: ignore[no-untyped-def]
+    # `otkrito serve` decides before it listens, and says so; a source due all the while it
+    # serves is then claimed by the worker (its lease names the worker's process), fetched once.
+    create_dataset(queue_world.engine, "naseleni", publisher="levski", title_bg="Населени места")
+    set_source(queue_world.engine, "naseleni", remote.route("/s.csv", Route(SETTLEMENTS, hold=True)),
+               every="daily", actor="test")
+    server = start_server(["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", "{port}"], env={},
+                          ready="/sql/")
+    try:
+        said = server.stderr()
+        assert "Sources are checked by otkrito worker" in said and "Sources scheduler runs" not in said
+        worker = queue_world.start_worker()
+        until(lambda: remote.requests_to("/s.csv"), "the worker to fetch the source")
+        owner = counts(queue_world.engine, "SELECT 'owner', lease_owner FROM sources")["owner"]
+        assert f":{worker.process.pid}:" in owner
+        remote.released.set()
+        until(lambda: counts(queue_world.engine, "SELECT outcome, count(*) FROM source_checks GROUP BY outcome"),
+              "the source to be checked")
+        assert worker.stop() == 0
+        assert server.process.poll() is None  # still serving
+        assert len(remote.requests_to("/s.csv")) == 1
+        assert counts(queue_world.engine, "SELECT outcome, count(*) FROM source_checks GROUP BY outcome") == {
+            "published": 1}
+    finally:
+        stop_server(server)
+
+
+def test_fetch_now_in_the_workspace_is_queued_for_a_worker(source_env: None, empty_queue_world, remote: Remote,  # type: ignore[no-untyped-def]
+                                                           tmp_path: Path) -> None:
+    world = build_world(empty_queue_world.portal, tmp_path)
+    client = world.app.test_client()
+    assert login(client, "editor-a@x.bg").status_code == 302
+    rows = cp1251_csv(tmp_path / "good.csv", GOOD_ROWS).read_bytes() + "\n".encode()
+    url = remote.route("/s.csv", Route(rows))
+    for action in ({"action": "set", "url": url, "every": "daily"}, {"action": "fetch"}):
+        token = csrf_of(client.get("/staff/datasets/a-data/source").text)
+        assert client.post("/staff/datasets/a-data/source", data={"csrf_token": token, **action}).status_code == 302
+    # No worker yet, and the web process fetched nothing: the check waits on the queue, pending.
+    assert remote.seen == [] and history(world.portal.engine, "a-data") == []
+    assert counts(world.portal.engine, "SELECT task_name, count(*) FROM procrastinate_jobs "
+                                       "WHERE status = 'todo' GROUP BY task_name") == {"otkrito:fetch_source": 1}
+    assert 'id="source-pending"' in client.get("/staff/datasets/a-data/source").text
+    empty_queue_world.start_worker()
+    checked = until(lambda: history(world.portal.engine, "a-data"), "the worker to check the source")
+    assert [(c.outcome, c.version) for c in checked] == [("published", 2)]
+    page = client.get("/staff/datasets/a-data/source?lang=en").text
+    assert 'id="source-pending"' not in page and "published" in page and len(remote.seen) == 1

@@ -1,6 +1,7 @@
 """The source in the staff workspace, on the public dataset page and on /timeliness."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -10,6 +11,7 @@ from flask.testing import FlaskClient
 from datasets import catalog
 from datasets.sources import get_source, history
 from tests.app.staff.staff_world import GOOD_ROWS, World, cp1251_csv, csrf_of
+from tests.conftest import until
 from tests.sources.remote import Remote, Route
 
 pytestmark = pytest.mark.catalogs
@@ -26,6 +28,11 @@ def post(client: FlaskClient, slug: str, **data: str):  # type: ignore[no-untype
     return client.post(f"/staff/datasets/{slug}/source", data={"csrf_token": token, **data})
 
 
+def checked(world: World, slug: str = "a-data") -> list:  # type: ignore[type-arg]
+    """The source's recorded checks, once "fetch now" (in a thread of the app) has recorded one."""
+    return until(lambda: history(world.portal.engine, slug), "the fetch-now check to be recorded")
+
+
 def test_staff_set_a_source_fetch_it_now_and_see_the_check(world: World, signed_in: Callable[[str], FlaskClient],
                                                            remote: Remote, tmp_path: Path) -> None:
     client = signed_in("editor-a@x.bg")
@@ -33,6 +40,7 @@ def test_staff_set_a_source_fetch_it_now_and_see_the_check(world: World, signed_
     url = remote.route("/s.csv", Route(rows))
     assert post(client, "a-data", action="set", url=url, every="daily").status_code == 302
     assert post(client, "a-data", action="fetch").status_code == 302
+    checked(world)
     bg, en = client.get("/staff/datasets/a-data/source").text, client.get("/staff/datasets/a-data/source?lang=en").text
     assert "публикувано" in bg and "(v2)" in bg and ">200<" in en and "published" in en, history(world.portal.engine, "a-data")
     assert [r.version for r in catalog.list_releases(world.portal.engine, 1)].count(2) == 1
@@ -45,6 +53,7 @@ def test_an_invalid_file_shows_its_report_to_staff(world: World, signed_in: Call
     client = signed_in("editor-a@x.bg")
     post(client, "a-data", action="set", url=remote.route("/s.csv", Route(b"a,b\n1,2\n3\n")))
     post(client, "a-data", action="fetch")
+    checked(world)
     page = client.get("/staff/datasets/a-data/source?lang=en").text
     assert "invalid file" in page.lower() or "invalid" in page
     assert "row" in page
@@ -67,6 +76,7 @@ def test_a_failing_source_shows_on_the_timeliness_page(world: World, signed_in: 
     client = signed_in("editor-a@x.bg")
     post(client, "a-data", action="set", url=remote.route("/s.csv", Route(b"no", status=500)))
     post(client, "a-data", action="fetch")
+    checked(world)
     assert "Its source is failing (1×" in client.get("/timeliness?lang=en").text
 
 
@@ -84,3 +94,32 @@ def test_a_post_without_the_csrf_token_is_refused(world: World, signed_in: Calla
     client = signed_in("editor-a@x.bg")
     refused = client.post("/staff/datasets/a-data/source", data={"action": "set", "url": "https://example.org/a.csv"})
     assert refused.status_code == 400 and get_source(world.portal.engine, "a-data") is None
+
+
+def test_fetch_now_answers_before_a_slow_source_and_shows_the_check_pending_then_its_outcome(
+        world: World, signed_in: Callable[[str], FlaskClient], remote: Remote, tmp_path: Path) -> None:
+    client = signed_in("editor-a@x.bg")
+    rows = cp1251_csv(tmp_path / "good.csv", GOOD_ROWS).read_bytes() + "\n".encode()
+    post(client, "a-data", action="set", url=remote.route("/slow.csv", Route(rows, hold=True)))
+    answered: list[int] = []
+    # The source holds its answer until the test releases it: a request that waited for the
+    # check would never return, and `until` below would fail instead of hanging the run.
+    asking = threading.Thread(target=lambda: answered.append(post(client, "a-data", action="fetch").status_code))
+    try:
+        asking.start()
+        until(lambda: answered, "the fetch-now request to answer while its source holds the file")
+        assert answered == [302]
+        until(lambda: remote.requests_to("/slow.csv"), "the check to reach the source")
+        bg = client.get("/staff/datasets/a-data/source").text
+        en = client.get("/staff/datasets/a-data/source?lang=en").text
+        assert 'id="source-pending"' in bg and "Проверката тече" in bg and "A check is under way" in en
+        assert 'value="fetch"' not in en and history(world.portal.engine, "a-data") == []
+        again = client.post("/staff/datasets/a-data/source?lang=en", data={"csrf_token": csrf_of(en), "action": "fetch"})
+        assert again.status_code == 422 and "being checked right now" in again.text
+    finally:
+        remote.released.set()
+        asking.join()
+    assert [c.outcome for c in checked(world)] == ["published"]
+    page = client.get("/staff/datasets/a-data/source?lang=en").text
+    assert 'id="source-pending"' not in page and 'value="fetch"' in page and "published" in page
+    assert len(remote.requests_to("/slow.csv")) == 1
