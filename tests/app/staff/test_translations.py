@@ -41,3 +41,18 @@ def test_the_sign_in_page_is_bulgarian_by_default_and_english_on_request(world: 
     client = world.app.test_client()
     assert "Електронна поща" in client.get("/staff/login").text
     assert "E-mail" in client.get("/staff/login?lang=en").text
+
+
+def test_no_catalog_translates_one_string_twice() -> None:
+    """Two branches adding the same msgid leave two entries; only one translation can win."""
+    import re
+    from collections import Counter
+
+    twice = {}
+    for po in APP.rglob("*.po"):
+        text = po.read_text(encoding="utf-8")
+        # An entry's key is its context (if any) and its msgid, as gettext looks it up.
+        keys = re.findall(r'^(?:msgctxt ("[^\n]*")\n)?msgid ("[^\n]*"(?:\n"[^\n]*")*)', text, re.M)
+        twice[po.relative_to(APP).as_posix()] = [key for key, n in Counter(keys).items()
+                                                 if n > 1 and key != ("", '""')]
+    assert {path: keys for path, keys in twice.items() if keys} == {}
