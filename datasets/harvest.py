@@ -18,10 +18,11 @@ from sqlalchemy.engine import Engine
 from datasets.dataset_withdrawal import withdraw
 from datasets.fetch import FetchError, Network, fetch
 from datasets.harvest_apply import REMOVED_AT_SOURCE, Applied, apply_record
+from datasets.harvest_lock import harvest_lock
 from datasets.harvest_sources import HarvestSource, get_harvest_source, record_run
 from datasets.sources import get_source, remove_source, set_source
 from metadata import harvest_ckan, harvest_dcat
-from metadata.errors import InvalidInput, OtkritoError
+from metadata.errors import Conflict, InvalidInput, OtkritoError
 from metadata.harvest_records import RemoteDataset
 from metadata.messages import Text, text
 from publishers.harvest_store import dataset_withdrawals, harvested_datasets
@@ -38,7 +39,7 @@ class HarvestReport:
     """What one run did, in counts and in bilingual lines."""
 
     source: HarvestSource
-    outcome: str = "complete"  # "complete", "partial" (stopped after some pages), "failed"
+    outcome: str = "complete"  # "complete", "partial" (stopped after some pages), "failed", "busy"
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -199,8 +200,21 @@ def run_harvest(engine: Engine, source_id: int, *, allow: Sequence[Network] = ()
     its source, which the next run sets.
     """
     source = get_harvest_source(engine, source_id)
-    schedule = keep_sources(engine, actor) if schedule is None else schedule
     report = HarvestReport(source)
+    try:
+        with harvest_lock(engine, source.id):
+            return _run_locked(engine, source, report, allow, actor, schedule)
+    except Conflict as error:
+        if error.message_id != "harvest.run-under-way":
+            raise
+        # Not recorded with the source: its last report is the run under way's, when it ends.
+        report.outcome, report.error, report.error_id = "busy", error.text, error.message_id
+        return report
+
+
+def _run_locked(engine: Engine, source: HarvestSource, report: HarvestReport, allow: Sequence[Network],
+                actor: str, schedule: Callable[[str, str | None], None] | None) -> HarvestReport:
+    schedule = keep_sources(engine, actor) if schedule is None else schedule
     pages = ckan_entries if source.kind == "ckan" else dcat_entries
     seen: set[str] = set()
     read_any = False

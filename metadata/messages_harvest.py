@@ -103,6 +103,14 @@ HARVEST_MESSAGES: dict[str, tuple[str, str]] = {
     "harvest.outcome-partial": ("частично (наборите, които не бяха прочетени, не са оттеглени)",
                                 "partial (datasets not read were not withdrawn)"),
     "harvest.outcome-failed": ("неуспешно", "failed"),
+    "harvest.outcome-busy": ("не е стартирано: друго събиране от източника е в ход",
+                             "not run: another run of the source is under way"),
+    "harvest.run-under-way": (
+        "Източник {id} вече се събира (от друг процес или сървър); това събиране не е стартирано. "
+        "Пуснете го отново, след като текущото завърши.",
+        "Source {id} is already being harvested (by another process or server); this run was not "
+        "started. Run it again once the current one has ended.",
+    ),
     "harvest.kept-current": ("оставена е текущата стойност", "the current value is kept"),
     "harvest.kept-default": ("зададено е „{value}“ — проверете", "set to '{value}' — please check"),
     "harvest.kept-none": ("не е зададена", "none is set"),
