@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from datasets.catalog import _check_dates, _check_vocabulary, _is_iso_date, bump_generation
-from datasets.dataset_withdrawal import restore
+from datasets.dataset_withdrawal import REMOVED_AT_SOURCE, restore
 from datasets.edit import EDITABLE
 from datasets.harvest_sources import HarvestSource
 from metadata.errors import InvalidInput
@@ -28,8 +28,7 @@ from publishers import audit
 from publishers.harvest_store import harvested_datasets
 from publishers.store import datasets
 
-_removed = text("harvest.removed-at-source")
-REMOVED_AT_SOURCE = f"{_removed.bg} / {_removed.en}"  # the reason harvests withdraw with, in both languages
+__all__ = ["REMOVED_AT_SOURCE", "Applied", "apply_record"]  # REMOVED_AT_SOURCE: where harvests take it
 _EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
 
 
