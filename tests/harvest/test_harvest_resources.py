@@ -115,3 +115,29 @@ def test_a_dataset_harvested_before_resources_were_told_apart_is_kept_for_its_re
     if not moved:  # attached by its URL to the resource it was scheduled from, not the first listed
         assert (rows[0][0], get_source(portal.engine, slug).url) == ("id:r1", EXPENSES["url"])
         assert get_dataset(portal.engine, slug).title.bg == "Бюджет — Разходи"
+
+
+def _alembic(portal: Portal, action: str, revision: str) -> None:
+    from alembic import command
+
+    from publishers.store import _alembic_config
+
+    config = _alembic_config()
+    with portal.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        getattr(command, action)(config, revision)
+
+
+def test_migration_0011_goes_down_and_up_and_a_row_from_before_is_kept(portal: Portal, crafted: Remote) -> None:
+    _publish(crafted, EXPENSES, INCOME)
+    source = _source(portal, crafted)
+    run_harvest(portal.engine, source, allow=LOOPBACK, actor="test")
+    first_id = _rows(portal)[0][1]
+    _alembic(portal, "downgrade", "0009")  # the old identity has room for one table per package
+    with portal.engine.connect() as conn:
+        assert [tuple(r) for r in conn.execute(sa.text("SELECT dataset_id FROM harvested_datasets"))] == [(first_id,)]
+    _alembic(portal, "upgrade", "head")
+    assert _rows(portal) == [(None, first_id)]  # known by its package only, as before 0011
+    _publish(crafted, EXPENSES)
+    report = run_harvest(portal.engine, source, allow=LOOPBACK, actor="test")
+    assert (report.created, _rows(portal)) == ([], [("id:r1", first_id)])

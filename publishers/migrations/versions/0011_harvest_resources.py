@@ -26,6 +26,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Keeps, of each remote dataset's tables, the first harvested: the old identity had room for one.
+    # The others' datasets stay, no longer harvested (as after `otkrito harvest remove`).
     op.execute("DELETE FROM harvested_datasets WHERE id NOT IN "
                "(SELECT MIN(id) FROM harvested_datasets GROUP BY source_id, remote_id)")
     with op.batch_alter_table("harvested_datasets") as batch:
