@@ -36,7 +36,7 @@ _EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
 
 @dataclass
 class Applied:
-    """What writing one record did: created, updated, unchanged or restored, and what to report."""
+    """What writing one table did: created, updated, unchanged, restored or withdrawn, and what to report."""
 
     slug: str
     action: str
