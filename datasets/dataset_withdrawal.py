@@ -16,9 +16,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from datasets.catalog import _utc, bump_generation, get_dataset
 from metadata.errors import Conflict
+from metadata.messages import Text, text
 from publishers import audit
 from publishers.harvest_store import dataset_withdrawals
 from publishers.store import datasets
+
+_removed = text("harvest.removed-at-source")
+REMOVED_AT_SOURCE = f"{_removed.bg} / {_removed.en}"  # the reason harvests withdraw with, in both languages
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,13 @@ class DatasetWithdrawal:
     withdrawn_at: datetime
     reason: str
     actor: str
+
+    @property
+    def reason_text(self) -> Text:
+        """The reason in each language: a harvest's own reason is kept in both; staff's, as typed."""
+        if self.reason == REMOVED_AT_SOURCE:
+            return _removed
+        return Text(self.reason, self.reason)
 
 
 def withdraw(conn: Connection, dataset_id: int, *, reason: str, actor: str) -> bool:

@@ -18,11 +18,13 @@ from sqlalchemy.engine import Engine
 from datasets.dataset_withdrawal import withdraw
 from datasets.fetch import FetchError, Network, fetch
 from datasets.harvest_apply import REMOVED_AT_SOURCE, Applied, apply_record
+from datasets.harvest_lock import harvest_lock
 from datasets.harvest_sources import HarvestSource, get_harvest_source, record_run
 from datasets.sources import get_source, remove_source, set_source
 from metadata import harvest_ckan, harvest_dcat
-from metadata.errors import InvalidInput, OtkritoError
+from metadata.errors import Conflict, InvalidInput, OtkritoError
 from metadata.harvest_records import RemoteDataset
+from metadata.harvest_tables import plan
 from metadata.messages import Text, text
 from publishers.harvest_store import dataset_withdrawals, harvested_datasets
 from publishers.store import datasets
@@ -38,7 +40,7 @@ class HarvestReport:
     """What one run did, in counts and in bilingual lines."""
 
     source: HarvestSource
-    outcome: str = "complete"  # "complete", "partial" (stopped after some pages), "failed"
+    outcome: str = "complete"  # "complete", "partial" (stopped after some pages), "failed", "busy"
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -126,29 +128,47 @@ def _still_at_ckan(source_url: str, remote_id: str, allow: Sequence[Network]) ->
     return harvest_ckan.to_record(harvest_ckan.read_answer(fetched.body, url))
 
 
+def _failed(report: HarvestReport, what: str, error: OtkritoError) -> None:
+    report.failed.append(Text(text("harvest.dataset-failed", id=what[:200], detail=error.text.bg).bg,
+                              text("harvest.dataset-failed", id=what[:200], detail=error.text.en).en))
+
+
+def _skipped_notes(record: RemoteDataset) -> list[Text]:
+    notes = []
+    for skipped in plan(record)[1]:
+        resource, kept = skipped.resource, skipped.kept
+        notes.append(text(f"harvest.resource-{skipped.why}", dataset=record.title_bg[:120],
+                          resource=(resource.name or resource.url)[:200],
+                          format=(resource.tabular or resource.format or resource.media_type or "?")[:60],
+                          kept=(kept.name or kept.url)[:200] if kept else "", kept_format=kept.tabular if kept else ""))
+    return notes
+
+
 def _apply(engine: Engine, source: HarvestSource, record: RemoteDataset, actor: str,
            report: HarvestReport, schedule: Callable[[str, str | None], None] | None) -> None:
     try:
         try:
-            applied: Applied = apply_record(engine, source, record, actor=actor)
-        except sa.exc.IntegrityError:  # a parallel run took the slug or the remote id: once more
-            applied = apply_record(engine, source, record, actor=actor)
+            done: list[Applied] = apply_record(engine, source, record, actor=actor)
+        except sa.exc.IntegrityError:  # a parallel writer took a slug or the remote id: once more
+            done = apply_record(engine, source, record, actor=actor)
     except OtkritoError as error:
-        report.failed.append(Text(text("harvest.dataset-failed", id=record.remote_id[:200], detail=error.text.bg).bg,
-                                  text("harvest.dataset-failed", id=record.remote_id[:200], detail=error.text.en).en))
+        _failed(report, record.remote_id, error)
         return
-    getattr(report, applied.action).append(applied.slug)
-    report.notes.extend(applied.notes)
-    if applied.resource_url is None:
-        report.notes.append(text("harvest.no-tabular", slug=applied.slug))
-    else:
-        report.scheduled[applied.slug] = applied.resource_url
-    if schedule is not None:
-        try:
-            schedule(applied.slug, applied.resource_url)
-        except OtkritoError as error:  # e.g. a resource URL the fetcher refuses: the dataset stays
-            report.failed.append(Text(text("harvest.dataset-failed", id=applied.slug, detail=error.text.bg).bg,
-                                      text("harvest.dataset-failed", id=applied.slug, detail=error.text.en).en))
+    report.notes.extend(_skipped_notes(record))
+    for applied in done:
+        getattr(report, applied.action).append(applied.slug)
+        report.notes.extend(applied.notes)
+        if applied.action == "withdrawn":
+            pass  # its source is removed below, with the URL None
+        elif applied.resource_url is None:
+            report.notes.append(text("harvest.no-tabular", slug=applied.slug))
+        else:
+            report.scheduled[applied.slug] = applied.resource_url
+        if schedule is not None:
+            try:
+                schedule(applied.slug, applied.resource_url)
+            except OtkritoError as error:  # e.g. a resource URL the fetcher refuses: the dataset stays
+                _failed(report, applied.slug, error)
 
 
 def _withdraw_missing(engine: Engine, source: HarvestSource, seen: set[str], actor: str,
@@ -161,12 +181,16 @@ def _withdraw_missing(engine: Engine, source: HarvestSource, seen: set[str], act
              .order_by(harvested_datasets.c.id))
     with engine.connect() as conn:
         gone = [row for row in conn.execute(query) if row.remote_id not in seen]
+    asked: set[str] = set()  # a remote dataset with several tables is asked for once
     for row in gone:
-        if source.kind == "ckan":
+        if source.kind == "ckan" and row.remote_id not in asked:
+            asked.add(row.remote_id)
             still = _still_at_ckan(source.url, row.remote_id, allow)
             if still is not None:
+                seen.add(row.remote_id)
                 _apply(engine, source, still, actor, report, schedule)
-                continue
+        if row.remote_id in seen:
+            continue
         with engine.begin() as conn:
             if withdraw(conn, row.dataset_id, reason=REMOVED_AT_SOURCE, actor=actor):
                 report.withdrawn.append(row.slug)
@@ -199,8 +223,21 @@ def run_harvest(engine: Engine, source_id: int, *, allow: Sequence[Network] = ()
     its source, which the next run sets.
     """
     source = get_harvest_source(engine, source_id)
-    schedule = keep_sources(engine, actor) if schedule is None else schedule
     report = HarvestReport(source)
+    try:
+        with harvest_lock(engine, source.id):
+            return _run_locked(engine, source, report, allow, actor, schedule)
+    except Conflict as error:
+        if error.message_id != "harvest.run-under-way":
+            raise
+        # Not recorded with the source: its last report is the run under way's, when it ends.
+        report.outcome, report.error, report.error_id = "busy", error.text, error.message_id
+        return report
+
+
+def _run_locked(engine: Engine, source: HarvestSource, report: HarvestReport, allow: Sequence[Network],
+                actor: str, schedule: Callable[[str, str | None], None] | None) -> HarvestReport:
+    schedule = keep_sources(engine, actor) if schedule is None else schedule
     pages = ckan_entries if source.kind == "ckan" else dcat_entries
     seen: set[str] = set()
     read_any = False

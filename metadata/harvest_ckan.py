@@ -85,7 +85,7 @@ def _resources(package: dict[str, Any]) -> tuple[RemoteResource, ...]:
         if isinstance(item, dict) and _text(item.get("url")):
             found.append(RemoteResource(url=_text(item["url"]), format=_text(item.get("format")),
                                         media_type=_text(item.get("mimetype")),
-                                        name=_text(item.get("name"))))
+                                        name=_text(item.get("name")), remote_id=_text(item.get("id"))))
     return tuple(found)
 
 

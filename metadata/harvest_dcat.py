@@ -125,14 +125,17 @@ def _date(graph: Graph, period: Any, *predicates: URIRef) -> str:
 def _resources(graph: Graph, node: Any) -> tuple[RemoteResource, ...]:
     found = []
     for distribution in sorted(graph.objects(node, DCAT.distribution), key=str):
-        urls = _values(graph, distribution, DCAT.downloadURL) or _values(graph, distribution, DCAT.accessURL)
+        downloads = _values(graph, distribution, DCAT.downloadURL)
+        urls = downloads or _values(graph, distribution, DCAT.accessURL)
         if not urls:
             continue
         formats = _values(graph, distribution, DCTERMS.format)
         media = _values(graph, distribution, DCAT.mediaType)
         found.append(RemoteResource(url=urls[0], format=formats[0] if formats else "",
                                     media_type=media[0] if media else "",
-                                    name=_by_language(graph, distribution, DCTERMS.title)[0]))
+                                    name=_by_language(graph, distribution, DCTERMS.title)[0],
+                                    remote_id=str(distribution) if isinstance(distribution, URIRef) else "",
+                                    downloadable=bool(downloads)))
     return tuple(found)
 
 

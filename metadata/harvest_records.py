@@ -17,6 +17,8 @@ _MEDIA_TYPES = {
     "application/json": "JSON",
 }
 
+_DESCRIPTOR = "datapackage.json"
+
 
 @dataclass(frozen=True)
 class RemoteResource:
@@ -26,10 +28,14 @@ class RemoteResource:
     format: str = ""  # as the source says it: "CSV", "csv", ".../file-type/CSV", ...
     media_type: str = ""
     name: str = ""
+    remote_id: str = ""  # the CKAN resource id, the DCAT distribution URI; "" when it has none
+    downloadable: bool = True  # False: a DCAT distribution with an accessURL only (a service, a page)
 
     @property
     def tabular(self) -> str | None:
         """Return CSV, XLSX or JSON when the resource is such a table by format or media type."""
+        if _DESCRIPTOR in (self.name.strip().casefold(), urlsplit(self.url).path.rsplit("/", 1)[-1].casefold()):
+            return None  # a Frictionless data package's descriptor is JSON about tables, not a table
         declared = self.format.strip().rstrip("/").rsplit("/", 1)[-1].upper().lstrip(".")
         if declared in TABULAR_FORMATS:
             return declared

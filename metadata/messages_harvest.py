@@ -99,10 +99,40 @@ HARVEST_MESSAGES: dict[str, tuple[str, str]] = {
         "{updated}, unchanged: {unchanged}, withdrawn: {withdrawn}, restored: {restored}, "
         "errors: {failed}.",
     ),
+    # Resources of a remote dataset that get no scheduled source (metadata/harvest_tables.py)
+    "harvest.resource-not-tabular": (
+        "„{dataset}“: ресурсът „{resource}“ ({format}) не е таблица (CSV, XLSX или JSON) и не се изтегля по график.",
+        "'{dataset}': the resource '{resource}' ({format}) is not a table (CSV, XLSX or JSON) and is not scheduled.",
+    ),
+    "harvest.resource-duplicate": (
+        "„{dataset}“: ресурсът „{resource}“ ({format}) е същата таблица като „{kept}“ ({kept_format}), "
+        "която се изтегля вместо него.",
+        "'{dataset}': the resource '{resource}' ({format}) is the same table as '{kept}' ({kept_format}), "
+        "which is scheduled instead.",
+    ),
+    "harvest.resource-not-download": (
+        "„{dataset}“: ресурсът „{resource}“ ({format}) има само адрес за достъп (услуга или страница, "
+        "не файл) и не се изтегля по график.",
+        "'{dataset}': the resource '{resource}' ({format}) has an access URL only (a service or a page, "
+        "not a file) and is not scheduled.",
+    ),
+    "harvest.resource-not-web": (
+        "„{dataset}“: ресурсът „{resource}“ ({format}) не е на адрес http:// или https:// и не се изтегля по график.",
+        "'{dataset}': the resource '{resource}' ({format}) is not at an http:// or https:// address and "
+        "is not scheduled.",
+    ),
     "harvest.outcome-complete": ("завършено", "complete"),
     "harvest.outcome-partial": ("частично (наборите, които не бяха прочетени, не са оттеглени)",
                                 "partial (datasets not read were not withdrawn)"),
     "harvest.outcome-failed": ("неуспешно", "failed"),
+    "harvest.outcome-busy": ("не е стартирано: друго събиране от източника е в ход",
+                             "not run: another run of the source is under way"),
+    "harvest.run-under-way": (
+        "Източник {id} вече се събира (от друг процес или сървър); това събиране не е стартирано. "
+        "Пуснете го отново, след като текущото завърши.",
+        "Source {id} is already being harvested (by another process or server); this run was not "
+        "started. Run it again once the current one has ended.",
+    ),
     "harvest.kept-current": ("оставена е текущата стойност", "the current value is kept"),
     "harvest.kept-default": ("зададено е „{value}“ — проверете", "set to '{value}' — please check"),
     "harvest.kept-none": ("не е зададена", "none is set"),

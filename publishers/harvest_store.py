@@ -1,8 +1,9 @@
 """Tables of harvesting: the catalogs a publisher harvests, what each run found, and withdrawn datasets.
 
-They join the catalog's one MetaData (publishers.store.catalog); migration 0007 creates them.
-A harvested dataset is known by its remote identifier (a CKAN package id, a DCAT dataset URI),
-never by its title: titles change at the source, identifiers do not.
+They join the catalog's one MetaData (publishers.store.catalog); migration 0007 creates them,
+0011 gives harvested datasets their resource. A harvested dataset is one table of a remote
+dataset, known by the remote dataset's identifier (a CKAN package id, a DCAT dataset URI) and
+its resource's (`metadata/harvest_tables.py`), never by its title: titles change at the source.
 """
 from __future__ import annotations
 
@@ -34,7 +35,11 @@ harvested_datasets = sa.Table(
     sa.Column("resource_url", Text),  # the tabular resource its scheduled source fetches
     sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
-    sa.UniqueConstraint("source_id", "remote_id", name="uq_harvested_remote"),
+    # "id:<resource id>" or "url:<url>"; "" for a remote dataset without a table; NULL for a row
+    # from before 0011, known by the remote dataset only (the next run gives it its resource).
+    sa.Column("resource_key", Text),
+    sa.Column("resource_name", Text),  # the table's name (metadata/harvest_tables.table_name)
+    sa.UniqueConstraint("source_id", "remote_id", "resource_key", name="uq_harvested_resource"),
 )
 
 # A withdrawn dataset: hidden from every listing (pages, search, DCAT, CKAN, the SQL index),

@@ -64,7 +64,8 @@ def harvest_run(source_ids: tuple[int, ...], publisher: str | None) -> None:
     """Harvest every source (or the SOURCE_IDS given): create, update and withdraw datasets.
 
     Exit status 0 when every source was read whole and every dataset written, 1 when some
-    datasets could not be (each is reported), 2 when a source could not be read.
+    datasets could not be (each is reported), 2 when a source could not be read, 3 when a run
+    of a source was already under way (on any node), so it was not run again.
     """
     from datasets.harvest import run_harvest
     from datasets.harvest_sources import get_harvest_source, list_harvest_sources
@@ -82,7 +83,8 @@ def harvest_run(source_ids: tuple[int, ...], publisher: str | None) -> None:
         if report.error is not None:
             click.echo(report.error.get(chosen), err=True)
         click.echo(report.summary().get(chosen), err=report.outcome != "complete")
-        status = max(status, 2 if report.outcome != "complete" else 1 if report.failed else 0)
+        status = max(status, 3 if report.outcome == "busy" else 2 if report.outcome != "complete"
+                     else 1 if report.failed else 0)
     sys.exit(status)
 
 

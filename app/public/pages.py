@@ -13,6 +13,7 @@ from app.public.freshness import catalog_index, not_modified, with_validators
 from app.state import current_portal
 from datasets import catalog, search
 from datasets.charts import Chart, charts_for
+from datasets.dataset_withdrawal import withdrawal_of
 from datasets.preview import Preview, first_rows
 from datasets.sources import get_source
 from metadata.records import Dataset, Release
@@ -147,6 +148,7 @@ def dataset_page(slug: str):  # type: ignore[no-untyped-def]
                  view=(view := _dataset_view(dataset, releases)), jsonld=jsonld(slug),
                  column_titles=present.column_titles(view.fields),
                  licence=LICENCES.get(dataset.licence), source=get_source(engine, slug),
+                 withdrawal=withdrawal_of(engine, dataset.id),
                  base_url=current_app.config["OTKRITO"]["BASE_URL"].rstrip("/"))
 
 

@@ -15,10 +15,13 @@ from tests.harvest.conftest import OtherPortal
 pytestmark = pytest.mark.catalogs
 
 
+def otkrito_env(portal: Portal) -> dict[str, str]:
+    return {**os.environ, "OTKRITO_INSTANCE": str(portal.instance.root), "OTKRITO_FETCH_ALLOW": "127.0.0.1/32"}
+
+
 def otkrito(portal: Portal, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OTKRITO_INSTANCE": str(portal.instance.root), "OTKRITO_FETCH_ALLOW": "127.0.0.1/32"}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=REPO, env=otkrito_env(portal),
+                          capture_output=True, text=True, timeout=300)
 
 
 def test_the_readme_commands_harvest_a_ckan_site_and_a_rerun_duplicates_nothing(
