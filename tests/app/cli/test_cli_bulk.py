@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from app import config
+from app.state import open_portal
+from datasets.catalog import create_dataset
+from publishers.registry import add_publisher
 from tests.app.cli.test_cli import DATA, DEMO, otkrito
 
 BUDGET, DECISIONS, SETTLEMENTS = (DEMO / "budget-2026-q1.csv", DEMO / "council-decisions-2026-q1.csv",
@@ -15,19 +19,23 @@ BUDGET, DECISIONS, SETTLEMENTS = (DEMO / "budget-2026-q1.csv", DEMO / "council-d
 
 @pytest.fixture
 def instance(tmp_path: Path) -> Path:
-    """Levski with a budget and a decisions dataset; Pleven with a decisions dataset."""
+    """Levski with a budget and a decisions dataset; Pleven with a decisions dataset.
+
+    Made in this process (the commands that make them have their own tests in test_cli.py):
+    only the command under test runs as a real `otkrito` process.
+    """
     root = tmp_path / "instance"
-    for command in (("init",),
-                    ("publisher", "add", "obshtina-levski", "--name-bg", "Община Левски"),
-                    ("publisher", "add", "obshtina-pleven", "--name-bg", "Община Плевен"),
-                    ("dataset", "create", "byudzhet", "--publisher", "obshtina-levski",
-                     "--title-bg", "Бюджет на община Левски", "--profile", "budget"),
-                    ("dataset", "create", "resheniya", "--publisher", "obshtina-levski",
-                     "--title-bg", "Решения на Общинския съвет", "--profile", "decisions"),
-                    ("dataset", "create", "pleven-resheniya", "--publisher", "obshtina-pleven",
-                     "--title-bg", "Решения на Общински съвет – Плевен", "--profile", "decisions")):
-        done = otkrito(root, *command)
-        assert done.returncode == 0, done.stderr
+    portal = open_portal({**config.load(), "INSTANCE": str(root), "DATABASE_URL": None})
+    try:
+        add_publisher(portal.engine, "obshtina-levski", name_bg="Община Левски")
+        add_publisher(portal.engine, "obshtina-pleven", name_bg="Община Плевен")
+        for slug, owner, title, profile in (
+                ("byudzhet", "obshtina-levski", "Бюджет на община Левски", "budget"),
+                ("resheniya", "obshtina-levski", "Решения на Общинския съвет", "decisions"),
+                ("pleven-resheniya", "obshtina-pleven", "Решения на Общински съвет – Плевен", "decisions")):
+            create_dataset(portal.engine, slug, publisher=owner, title_bg=title, profile=profile)
+    finally:
+        portal.engine.dispose()
     return root
 
 
