@@ -8,7 +8,10 @@ from pathlib import Path
 import click
 import pytest
 
+from app import config
 from app.cli.commands import main
+from app.state import open_portal
+from publishers.registry import add_publisher
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "demo"
@@ -32,12 +35,25 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[st
 
 @pytest.fixture
 def instance(tmp_path: Path) -> Path:
+    """An instance with the publisher Levski, made in this process: each test runs only the
+    commands it is about as real processes (init and publisher add: the test below)."""
+    root = tmp_path / "instance"
+    portal = open_portal({**config.load(), "INSTANCE": str(root), "DATABASE_URL": None})
+    try:
+        add_publisher(portal.engine, "obshtina-levski", name_bg="Община Левски",
+                      name_en="Municipality of Levski")
+    finally:
+        portal.engine.dispose()
+    return root
+
+
+def test_init_then_publisher_add_as_the_readme_runs_them(tmp_path: Path) -> None:
     root = tmp_path / "instance"
     assert otkrito(root, "init").returncode == 0
-    done = otkrito(root, "publisher", "add", "obshtina-levski", "--name-bg", "Община Левски",
+    done = otkrito(root, "--lang", "en", "publisher", "add", "obshtina-levski", "--name-bg", "Община Левски",
                    "--name-en", "Municipality of Levski")
-    assert done.returncode == 0, done.stderr
-    return root
+    assert (done.returncode, done.stdout) == (0, "Publisher obshtina-levski: Municipality of Levski\n"), done.stderr
+    assert (root / "catalog.db").is_file()
 
 
 def _dataset(instance: Path, slug: str, *extra: str) -> None:
