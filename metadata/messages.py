@@ -185,6 +185,7 @@ def text(message_id: str, **params: Any) -> Text:
 
 def _merge() -> None:
     from metadata.messages_jobs import JOBS_MESSAGES
+    from metadata.messages_places import PLACES_MESSAGES
     from metadata.messages_staff import STAFF_MESSAGES, SUMMARY_MESSAGES
     from metadata.messages_storage import STORAGE_MESSAGES
     from metadata.validation_messages import VALIDATION_MESSAGES
@@ -193,6 +194,7 @@ def _merge() -> None:
     MESSAGES.update(STAFF_MESSAGES | SUMMARY_MESSAGES)
     MESSAGES.update(STORAGE_MESSAGES)
     MESSAGES.update(JOBS_MESSAGES)
+    MESSAGES.update(PLACES_MESSAGES)
 
 
 _merge()
