@@ -10,6 +10,10 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 # Datasette's own pages need its inline scripts and styles, so under /sql/ the policy keeps
 # to what does not depend on them: no framing, no plugins, no <base>, forms to us only.
 SQL_CSP = "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+# Embeds (app/embed/) may be framed by any site; they run no script at all, ours or anyone's.
+EMBED_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+             "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors *")
+EMBED_PREFIX = "/embed/"
 HSTS = "max-age=31536000"
 COMMON = {
     "X-Content-Type-Options": "nosniff",
@@ -24,9 +28,11 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def secure(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        embed = request.path.startswith(EMBED_PREFIX)
+        response.headers.setdefault("Content-Security-Policy", EMBED_CSP if embed else CSP)
         for name, value in COMMON.items():
-            response.headers.setdefault(name, value)
+            if not (embed and name == "X-Frame-Options"):  # it has no "anyone" value
+                response.headers.setdefault(name, value)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
