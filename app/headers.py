@@ -1,6 +1,8 @@
 """Strict security headers on every response: Flask's pages and Datasette's under /sql/."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request
 
 from app.asgi_types import ASGIApp, Message, Receive, Scope, Send
@@ -23,13 +25,26 @@ COMMON = {
 
 
 
+def origin(template: str | None) -> str | None:
+    """The scheme and host of the map tiles' URL template, for img-src (None if unusable)."""
+    parts = urlsplit(template or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _with_tiles(policy: str, tiles: str | None) -> str:
+    # The optional base map's server is the one other origin images may come from.
+    return policy.replace("img-src 'self' data:", f"img-src 'self' data: {tiles}") if tiles else policy
+
+
 def init_app(app: Flask) -> None:
     """Add CSP without unsafe-inline, nosniff, referrer policy, and HSTS behind TLS."""
+    tiles = origin(app.config.get("OTKRITO", {}).get("MAP_TILES"))
+    page_csp, embed_csp = _with_tiles(CSP, tiles), _with_tiles(EMBED_CSP, tiles)
 
     @app.after_request
     def secure(response: Response) -> Response:
         embed = request.path.startswith(EMBED_PREFIX)
-        response.headers.setdefault("Content-Security-Policy", EMBED_CSP if embed else CSP)
+        response.headers.setdefault("Content-Security-Policy", embed_csp if embed else page_csp)
         for name, value in COMMON.items():
             if not (embed and name == "X-Frame-Options"):  # it has no "anyone" value
                 response.headers.setdefault(name, value)

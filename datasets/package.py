@@ -20,7 +20,7 @@ from datasets.parquet_export import write_parquet
 from metadata.datapackage import data_package
 from metadata.records import Dataset, Publisher, ReleaseFile
 
-# The derived copies a release offers besides the CSV (bench/publish.py --compare turns them off).
+# The derived copies a release offers besides the CSV (bench/geo_publish.py turns them off to compare).
 DERIVED = ("parquet", "geojson")
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 
 from app.embed import figures
+from app.embed.tiles import TileLayer, tile_layer
 from datasets.maps import PlaceMap
 from datasets.pictures import legend_stops
 from metadata.records import Dataset
@@ -31,6 +32,12 @@ class PageMap:
     summary: str
     legend: str
     stops: list[tuple[float, str]]
+    tiles: TileLayer | None
+
+
+def tiles_for(found: PlaceMap) -> TileLayer | None:
+    template = current_app.config["OTKRITO"].get("MAP_TILES")
+    return tile_layer(found, template) if template else None
 
 
 def page_map(slug: str, version: int) -> PageMap | None:
@@ -40,7 +47,7 @@ def page_map(slug: str, version: int) -> PageMap | None:
     if found is None:
         return None
     return PageMap(found, figures.map_summary(item, found), figures.map_caption(item, found).legend,
-                   legend_stops(found))
+                   legend_stops(found), tiles_for(found))
 
 
 @bp.get("/embed/datasets/<slug>/map")
@@ -54,7 +61,7 @@ def map_embed(slug: str, version: int | None = None):  # type: ignore[no-untyped
                       fmt="svg", measure=found.measure if figures.requested_measure() else None)
     return render_template("embed/map.html", item=item, map=found, picture=picture, pinned=version is not None,
                            stops=legend_stops(found), summary=figures.map_summary(item, found),
-                           legend=figures.map_caption(item, found).legend)
+                           legend=figures.map_caption(item, found).legend, tiles=tiles_for(found))
 
 
 @bp.get("/embed/datasets/<slug>/charts/<key>")

@@ -98,3 +98,22 @@ def test_the_reference_data_ships_inside_the_package() -> None:
     assert {"bg-settlement-points.csv", "bg-municipalities.geojson", "README.md"} <= {p.name for p in folder.iterdir()}
     setup = (Path(__file__).resolve().parents[2] / "setup.cfg").read_text(encoding="utf-8")
     assert "reference/*.csv, reference/*.geojson" in setup and "pyarrow" in setup
+
+
+def test_no_tile_server_by_default_and_an_optional_one_adds_a_base_map(app: Flask) -> None:
+    plain = app.test_client().get(SETTLEMENTS)
+    assert "tiles.example.org" not in plain.text and "img-src 'self' data:;" in plain.headers["Content-Security-Policy"]
+    tiled = create_app({"INSTANCE": app.config["OTKRITO"]["INSTANCE"], "TESTING": True,
+                        "MAP_TILES": "https://tiles.example.org/{z}/{x}/{y}.png",
+                        "MAP_TILES_ATTRIBUTION": "© OpenStreetMap contributors"})
+    for url in (SETTLEMENTS, EMBED):
+        answer = tiled.test_client().get(url)
+        assert "img-src 'self' data: https://tiles.example.org;" in answer.headers["Content-Security-Policy"], url
+        assert '<svg class="map-tiles"' in answer.text and "Основна карта: © OpenStreetMap contributors" in answer.text
+    # The tile under the town of Levski (43.36 N, 25.14 E) at the chosen zoom is among those loaded.
+    page = tiled.test_client().get(SETTLEMENTS).text
+    zoom = int(page.split("https://tiles.example.org/")[1].split("/")[0])
+    import math
+    x = int((25.14 + 180) / 360 * 2 ** zoom)
+    y = int((1 - math.asinh(math.tan(math.radians(43.36))) / math.pi) / 2 * 2 ** zoom)
+    assert f"https://tiles.example.org/{zoom}/{x}/{y}.png" in page
