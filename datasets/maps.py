@@ -61,7 +61,8 @@ def place_map(path: Path, table: str, schema: Mapping[str, Any], measure: str | 
     if not columns or not set(columns.values()) <= columns_of(path, table):
         return None
     measures = measures_of(schema)
-    chosen = measure if measure in measures else (measures[0] if measures else None)
+    # By default the last number column: tables tend to end with their figure (code, name, … population).
+    chosen = measure if measure in measures else (measures[-1] if measures else None)
     value = f"sum({quote(chosen)})" if chosen else "null"
     t = quote(table)
     if "latitude" in columns:

@@ -101,8 +101,12 @@ def draw_map(place_map: PlaceMap, fmt: str, *, caption: Caption | None = None,
     scalar = ScalarMappable(norm=norm, cmap=COLOURS)
     around = [m for m in municipalities().values() if _overlaps(bbox(m.geometry), west, south, east, north)]
     axes.add_collection(PolyCollection([r for m in around for r in _rings(m.geometry)],
-                                       facecolors="none" if base_map else "#f4f4f4", edgecolors="#6b6b6b",
-                                       linewidths=0.6))
+                                       facecolors="none" if base_map else "#eeeeee", edgecolors="#8a8a8a",
+                                       linewidths=0.5))
+    if place_map.backdrop:  # the municipalities the points belong to stand out from their neighbours
+        own = [r for code in place_map.backdrop for r in _rings(municipalities()[code].geometry)]
+        axes.add_collection(PolyCollection(own, facecolors="none" if base_map else "#ffffff",
+                                           edgecolors="#333333", linewidths=1.2))
     if place_map.kind == "areas":
         shapes, colours = [], []
         for place in place_map.places:

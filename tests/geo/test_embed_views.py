@@ -29,7 +29,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
 def test_the_settlements_page_shows_the_map_its_legend_table_and_embed_snippets(app: Flask) -> None:
     page = app.test_client().get(SETTLEMENTS).text
     assert 'id="map-title"' in page and "/pictures/naseleni-mesta-v-obshtina-levski/1/map-bare.svg" in page
-    assert "13 населени места като точки" in page and "Обнова (68\u00a0689)" in page  # the text alternative
+    assert "13 населени места като точки" in page and "Левски (9\u00a0601)" in page  # the text alternative
     assert page.count('<th scope="row">Асеновци</th>') == 1  # the table beside the map
     assert '<iframe src="http://127.0.0.1:8000/embed/datasets/naseleni-mesta-v-obshtina-levski/map"' in page
     assert "/embed/datasets/naseleni-mesta-v-obshtina-levski/releases/1/map" in page
