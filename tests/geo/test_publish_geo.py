@@ -112,3 +112,18 @@ def test_a_release_from_before_this_change_has_no_copies_and_still_checks(geo_po
     assert release is not None and release.file("geojson") is None and release.file("parquet") is None
     assert release_areas(release) == []
     assert check_instance(geo_portal.instance, geo_portal.engine).findings == ()
+
+
+def test_a_value_arrow_cannot_hold_keeps_its_column_as_text_not_failing(tmp_path: Path) -> None:
+    from datasets.parquet_export import ROW_GROUP, write_parquet
+
+    path = write_csv(tmp_path / "t.csv", ["big", "n"],
+                     [["99999999999999999999", 1]] + [[str(i), i] for i in range(3 * ROW_GROUP)])
+    schema = {"fields": [{"name": "big", "type": "integer"}, {"name": "n", "type": "integer"}]}
+    write_parquet(path, schema, tmp_path / "t.parquet")
+    parquet = pq.ParquetFile(tmp_path / "t.parquet")
+    table = parquet.read()
+    assert (table.schema.field("big").type, table.schema.field("n").type) == (pa.string(), pa.int64())
+    assert table.column("big")[0].as_py() == "99999999999999999999" and table.num_rows == 3 * ROW_GROUP + 1
+    assert parquet.metadata.num_row_groups >= 2  # written a row group at a time, not all at once
+    assert json.loads(parquet.schema_arrow.metadata[b"table_schema"]) == schema
