@@ -85,16 +85,16 @@ def settlement_geometry(code: str) -> str | None:
     return None if found is None else _point(found.lon, found.lat)
 
 
-def geometry_of(row: Mapping[str, str], columns: Mapping[str, str]) -> str | None:
+def _geometry(cells: list[str], at: Mapping[str, int]) -> str | None:
     """Return the GeoJSON geometry text of one normalized row (None when its place is unknown)."""
-    if "latitude" in columns:
-        lat, lon = coordinate(row[columns["latitude"]]), coordinate(row[columns["longitude"]])
+    if "latitude" in at:
+        lat, lon = coordinate(cells[at["latitude"]]), coordinate(cells[at["longitude"]])
         if in_range(lat, LATITUDES) and in_range(lon, LONGITUDES):
             return _point(lon, lat)  # type: ignore[arg-type]
-    if "ekatte" in columns and (found := settlement_geometry(ekatte_code(row[columns["ekatte"]]))):
+    if "ekatte" in at and (found := settlement_geometry(ekatte_code(cells[at["ekatte"]]))):
         return found
-    if "municipality" in columns:
-        return municipality_geometry(row[columns["municipality"]].strip().upper())
+    if "municipality" in at:
+        return municipality_geometry(cells[at["municipality"]].strip().upper())
     return None
 
 
@@ -104,20 +104,25 @@ def write_geojson(csv_path: Path, schema: Mapping[str, Any], out_path: Path) -> 
     if not columns:
         return False
     fields = schema.get("fields", [])
-    converters = [(f["name"], CONVERT.get(f.get("type", "string"), str)) for f in fields]
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     with csv_path.open(encoding="utf-8", newline="") as source, \
             out_path.open("w", encoding="utf-8") as out:
         reader = csv.reader(source)
         names = next(reader)
+        at = {name: i for i, name in enumerate(names)}
+        # In the schema's order; text cells go as they are, typed ones are converted.
+        order = [(f["name"], at[f["name"]], CONVERT.get(f.get("type", "string"))) for f in fields]
+        place_at = {kind: at[name] for kind, name in columns.items()}
         out.write('{"type":"FeatureCollection","features":[\n')
-        separator = ""
+        separator, lines = "", []
         for cells in reader:
-            row = dict(zip(names, cells))
-            properties = {name: (convert(row[name]) if row.get(name, "") != "" else None)
-                          for name, convert in converters}
-            geometry = geometry_of(row, columns) or "null"
-            out.write(f'{separator}{{"type":"Feature","geometry":{geometry},"properties":'
-                      f'{json.dumps(properties, ensure_ascii=False)}}}')
+            properties = {name: (convert(cells[i]) if convert else cells[i]) if cells[i] else None
+                          for name, i, convert in order}
+            geometry = _geometry(cells, place_at) or "null"
+            lines.append(f'{separator}{{"type":"Feature","geometry":{geometry},"properties":{encode(properties)}}}')
             separator = ",\n"
-        out.write("\n]}\n")
+            if len(lines) >= 1000:
+                out.write("".join(lines))
+                lines.clear()
+        out.write("".join(lines) + "\n]}\n")
     return True
