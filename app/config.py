@@ -51,8 +51,16 @@ SETTINGS: tuple[Setting, ...] = (
             "request to anyone else."),
     Setting("MAP_TILES_ATTRIBUTION", "", "The credit line the tile server requires, shown under "
             "each map with tiles (e.g. © OpenStreetMap contributors)."),
+    Setting("FETCH_ALLOW", "", "Networks (CIDR, comma-separated) scheduled sources may be fetched "
+            "from although they are not public, e.g. 10.20.0.0/16; loopback, private, link-local "
+            "and multicast addresses are refused otherwise."),
+    Setting("SOURCES_POLL_SECONDS", 30.0, "How often the sources' scheduler looks for sources "
+            "due for a check.", float),
     Setting("JOBS_STALLED_SECONDS", 30.0, "On the queue: a worker silent this long is taken for "
             "dead and its running jobs are retried by another.", float),
+    Setting("EGOV_URL", "https://data.egov.bg", "The national open data portal whose API "
+            "`otkrito egov sync` calls (POST <url>/api/<action>); publishers' API keys are sent "
+            "to this origin only."),
 )
 
 

@@ -313,7 +313,8 @@ class LiveDatabase:
 
 
 def live_databases(engine: Engine) -> list[LiveDatabase]:
-    """Return the latest published release database of every dataset."""
+    """Return the latest published release database of every listed (not withdrawn) dataset."""
+    from publishers.harvest_store import listed
     from publishers.store import publishers
 
     latest = (sa.select(releases.c.dataset_id, sa.func.max(releases.c.version).label("version"))
@@ -324,7 +325,7 @@ def live_databases(engine: Engine) -> list[LiveDatabase]:
              .join(releases, sa.and_(releases.c.dataset_id == latest.c.dataset_id,
                                      releases.c.version == latest.c.version))
              .join(publishers, publishers.c.id == datasets.c.publisher_id)
-             .order_by(bytewise(datasets.c.slug)))
+             .where(listed()).order_by(bytewise(datasets.c.slug)))
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     result = []

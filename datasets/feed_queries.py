@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from datasets.catalog import _to_dataset, _to_release, _utc
 from metadata.errors import NotFound
 from metadata.records import Dataset, Publisher, Release
+from publishers.harvest_store import listed
 from publishers.registry import _to_publisher
 from publishers.store import bytewise, datasets, publishers, releases
 
@@ -166,9 +167,10 @@ def _latest_releases(conn: Connection, dataset_ids: list[int]) -> dict[int, Rele
 
 
 def catalog_entries(engine: Engine, *, limit: int | None = None, offset: int = 0) -> list[CatalogEntry]:
-    """Return datasets by slug with their publishers and latest releases (a page, if limited)."""
+    """Return listed datasets by slug with their publishers and latest releases (a page, if limited)."""
     with engine.connect() as conn:
-        query = sa.select(datasets.c.id).order_by(bytewise(datasets.c.slug)).offset(offset)
+        query = (sa.select(datasets.c.id).where(listed())
+                 .order_by(bytewise(datasets.c.slug)).offset(offset))
         if limit is not None:
             query = query.limit(limit)
         ids = [row.id for row in conn.execute(query)]
@@ -190,9 +192,10 @@ def catalog_entry(engine: Engine, slug: str) -> CatalogEntry:
 
 
 def count_datasets(engine: Engine) -> int:
-    """Return how many datasets the catalog holds."""
+    """Return how many datasets the catalog lists (withdrawn ones are not counted)."""
     with engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(datasets)).scalar() or 0
+        return conn.execute(sa.select(sa.func.count()).select_from(datasets)
+                            .where(listed())).scalar() or 0
 
 
 def catalog_modified(engine: Engine) -> datetime | None:

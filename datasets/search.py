@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from datasets.catalog import _to_dataset, _to_release
 from metadata.records import Dataset, Publisher, Release
 from metadata.slug import transliterate
+from publishers.harvest_store import listed
 from publishers.registry import _to_publisher
 from publishers.store import datasets, publishers, releases, state
 
@@ -158,7 +159,7 @@ def load_entries(engine: Engine) -> list[Entry]:
         owners = {r.id: _to_publisher(r) for r in conn.execute(sa.select(publishers))}
         newest = {r.dataset_id: _to_release(r)
                   for r in conn.execute(sa.select(releases).where(releases.c.id.in_(latest)))}
-        rows = conn.execute(sa.select(datasets).order_by(datasets.c.id)).all()
+        rows = conn.execute(sa.select(datasets).where(listed()).order_by(datasets.c.id)).all()
     entries = []
     for row in rows:
         dataset, release = _to_dataset(row), newest.get(row.id)

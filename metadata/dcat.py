@@ -71,6 +71,10 @@ class Site:
     def datapackage(self, slug: str) -> str:
         return self.dataset(slug) + "/datapackage.json"
 
+    def latest_csv(self, slug: str) -> str:
+        """The latest release's CSV at one address that never changes (app/public/files.py)."""
+        return self.dataset(slug) + "/latest.csv"
+
     def sql_table(self, slug: str, table: str) -> str:
         return self.url(f"sql/{slug}/{table}.json")
 

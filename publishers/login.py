@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from metadata.errors import InvalidInput, OtkritoError
 from publishers import audit
 from publishers.accounts_store import login_failures, staff_sessions
-from publishers.users import DUMMY_HASH, User, find_user, password_hash_of, verify_password
+from publishers.users import User, dummy_hash, find_user, password_hash_of, verify_password
 
 
 class LoginFailed(InvalidInput):
@@ -62,7 +62,7 @@ def authenticate(engine: Engine, email: str, password: str, *, address: str,
         raise Throttled("staff.login-throttled", minutes=int(limits.window.total_seconds() // 60))
     canonical = email.strip().lower()
     stored = password_hash_of(engine, canonical)
-    matches = verify_password(stored or DUMMY_HASH, password[:4096])
+    matches = verify_password(stored or dummy_hash(), password[:4096])
     user = find_user(engine, canonical) if stored and matches else None
     if user is None:
         with engine.begin() as conn:

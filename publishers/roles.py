@@ -15,6 +15,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "release.withdraw": frozenset({"admin", "editor"}),
     "token.manage": frozenset({"admin"}),
     "member.manage": frozenset({"admin"}),
+    "egov.view": frozenset({"admin", "editor"}),  # the data.egov.bg registration page
+    "egov.manage": frozenset({"admin"}),  # its API key
     "publisher.create": frozenset(),
     "audit.view": frozenset(),
 }

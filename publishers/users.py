@@ -69,8 +69,19 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
-# Verified against when the account does not exist, so both answers take as long.
-DUMMY_HASH = HASHER.hash("not-a-real-password-for-timing")
+def dummy_hash() -> str:
+    """A hash to verify against when the account does not exist, so both answers take as long.
+
+    Made on first use with HASHER's parameters, not at import: every `otkrito` command imports
+    this module, and most never check a password.
+    """
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None or HASHER.check_needs_rehash(_DUMMY_HASH):
+        _DUMMY_HASH = HASHER.hash("not-a-real-password-for-timing")
+    return _DUMMY_HASH
+
+
+_DUMMY_HASH: str | None = None
 
 
 def add_user(engine: Engine, email: str, *, password: str, name: str = "",

@@ -17,6 +17,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Mapping
 import httpx
 import pytest
 import sqlite_utils
+from argon2 import PasswordHasher, Type
 from flask.testing import FlaskClient
 
 from app import config
@@ -24,10 +25,15 @@ from app.state import Portal, open_portal
 from datasets import catalog
 from datasets.files import sha256_of
 from metadata.records import ReleaseFile
+from publishers import users
 from publishers.registry import add_publisher, find_publisher
 from tests.app.staff.staff_world import World, build_world, login
 
 REPO = Path(__file__).resolve().parent.parent
+# In this process only, staff passwords are hashed at argon2id's lowest cost: the suite creates
+# and signs in hundreds of accounts, each a full 64 MiB hash otherwise. Every `otkrito` process
+# a test starts keeps the real cost, which tests/security/test_web.py checks.
+users.HASHER = PasswordHasher(type=Type.ID, time_cost=1, memory_cost=8, parallelism=1)
 Rows = Iterable[Mapping[str, Any]]
 # The catalog on SQLite and PostgreSQL: `catalog_url`, the `catalogs` marker (tests/postgres.py).
 pytest_plugins = ["tests.postgres"]
@@ -61,12 +67,31 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
 
 # The folders of long, server-heavy test files run first: on xdist workers they start early and
 # the many short files even out the end. (No test depends on the order; this only moves them.)
-FIRST = ("tests/bench/", "tests/reliability/", "tests/e2e/")
+FIRST = ("tests/reliability/test_crash.py", "tests/bench/", "tests/cluster/", "tests/reliability/",
+         "tests/jobs/", "tests/storage/", "tests/e2e/", "tests/security/")
+# Files that share one session fixture (tests/cluster/conftest.py's two-node cluster) go to the
+# same xdist worker: otherwise each worker that gets one of them starts a whole cluster.
+ONE_WORKER = ("tests/cluster/test_outages.py", "tests/cluster/test_two_nodes.py",
+              "tests/cluster/test_worker.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: next((rank for rank, folder in enumerate(FIRST)
                                       if item.nodeid.startswith(folder)), len(FIRST)))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """--dist loadfile, except that the ONE_WORKER files are one unit of work."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFixtureFiles(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return ONE_WORKER[0] if path in ONE_WORKER else path
+
+    return SharedFixtureFiles(config, log)
 
 
 @pytest.fixture

@@ -2,46 +2,21 @@
 from __future__ import annotations
 
 import sys
-from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
 from app import config
-from app.state import Portal, open_portal
-from metadata.errors import OtkritoError, ValidationFailed
+from app.cli.egov import egov
+from app.cli.harvest import harvest
+from app.cli.sources import source
+from app.cli.support import clean_errors, lang, portal
 from metadata.vocab import FREQUENCIES, LICENCES, THEMES
 
-
-def _portal() -> Portal:
-    return open_portal(config.load())
-
-
-def _lang() -> str:
-    ctx = click.get_current_context()
-    return ctx.find_root().params.get("lang") or "bg"
-
-
-def clean_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn domain errors into a message and an exit code instead of a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ValidationFailed as error:
-            if error.report is not None:
-                from app.cli.report import render_report
-
-                click.echo(render_report(error.report, _lang()))
-            click.echo(error.text.get(_lang()), err=True)
-            sys.exit(1)
-        except OtkritoError as error:
-            click.echo(f"{error.text.get(_lang())}", err=True)
-            sys.exit(2)
-
-    return wrapper
+# Shared with the command groups in their own modules (app/cli/sources.py, app/cli/egov.py), which cannot import
+# this module: it imports them.
+_portal, _lang = portal, lang
 
 
 @click.group(help="Otkrito: open-data publishing portal for municipalities.\n\n"
@@ -126,17 +101,34 @@ def dataset_create(slug: str, publisher_slug: str, **fields: Any) -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dataset", "dataset_slug", required=True, help="Dataset slug.")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dataset", "dataset_slug", help="Dataset slug (one file only; else matched by file name).")
+@click.option("--publisher", "publisher_slug", help="Several files: match only this publisher's datasets.")
 @click.option("--notes", default="", help="Release notes.")
 @click.option("--encoding", help="Override detection: utf-8, cp1251 (windows-1251), ...")
 @click.option("--delimiter", help="Override detection: ',', ';' or 'tab'.")
 @click.option("--sheet", help="XLSX sheet name (default: the first sheet).")
 @click.option("--check", is_flag=True, help="Only validate and print the report; publish nothing.")
 @clean_errors
-def publish(file: Path, dataset_slug: str, notes: str, encoding: str | None,
-            delimiter: str | None, sheet: str | None, check: bool) -> None:
-    """Validate FILE and publish it as the dataset's next release."""
+def publish(files: tuple[Path, ...], dataset_slug: str | None, publisher_slug: str | None,
+            notes: str, encoding: str | None, delimiter: str | None, sheet: str | None,
+            check: bool) -> None:
+    """Validate each FILE and publish it as its dataset's next release.
+
+    With --dataset, the one FILE goes to that dataset. Otherwise each FILE goes to the dataset
+    whose slug its name is or starts with (docs/bulk.md), and one combined report follows.
+    """
+    if dataset_slug is None or len(files) > 1:
+        from app.cli.bulk import publish_files
+        from metadata.errors import InvalidInput
+
+        if dataset_slug is not None:
+            raise InvalidInput("bulk.dataset-needs-one-file")
+        sys.exit(publish_files(_portal(), list(files), publisher=publisher_slug, notes=notes,
+                               encoding=encoding, sheet=sheet, check=check, lang=_lang(),
+                               delimiter="\t" if delimiter in ("tab", "\\t") else delimiter))
+    file = files[0]
     from app.cli.progress import Progress
     from app.cli.report import render_report, render_schema
     from datasets.publish import CHECK_STEPS, PUBLISH_STEPS, Upload
@@ -310,3 +302,7 @@ def demo() -> None:
     for line in seed(_portal(), lang=_lang()):
         click.echo(line)
 
+
+main.add_command(egov)
+main.add_command(source)
+main.add_command(harvest)  # harvesting other catalogs: docs/harvest.md

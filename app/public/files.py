@@ -157,6 +157,26 @@ def download(slug: str, version: int, name: str):  # type: ignore[no-untyped-def
     return response
 
 
+@bp.get("/datasets/<slug>/latest.csv")
+def latest_csv(slug: str):  # type: ignore[no-untyped-def]
+    """The latest release's CSV at one stable address, for harvesters that pull on a schedule.
+
+    Served here, not redirected: data.egov.bg fetches API resources with curl and no
+    CURLOPT_FOLLOWLOCATION (governmentbg/data-gov-bg app/Http/Controllers/ResourceController.php:61-85),
+    and takes the format from the Content-Type (:111-129). The ETag is the file's sha256, so an
+    unchanged release answers 304 to a conditional request; it may change with the next release.
+    """
+    dataset, release = _published(slug, None)
+    record = release.file("data")
+    if record is None:
+        abort(404)
+    path = file_path(current_portal().instance, dataset.slug, release, record)
+    response = send_file(path, mimetype="text/csv", as_attachment=True, download_name=f"{dataset.slug}.csv",
+                         etag=record.sha256, conditional=True)
+    response.headers["Cache-Control"] = "public, no-cache"
+    return response
+
+
 @bp.get("/vendor/<name>")
 def vendor(name: str):  # type: ignore[no-untyped-def]
     if name not in VENDOR:

@@ -41,6 +41,22 @@
     });
   }
 
+  // A batch of files (app/staff/bulk.py): reload the combined report once every file settled.
+  function pollBatch(box) {
+    function tick() {
+      fetch(box.dataset.status, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          if (s.finished) { window.location.assign(s.url); return; }
+          window.setTimeout(tick, 700);
+        })
+        .catch(function () { window.setTimeout(tick, 2000); });
+    }
+    tick();
+  }
+
+  var batch = document.getElementById("bulk-progress");
+  if (batch) { pollBatch(batch); }
   var box = document.getElementById("job-progress");
   if (box) { pollJob(box); }
   var form = document.getElementById("upload-form");

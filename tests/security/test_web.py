@@ -22,10 +22,10 @@ from flask.testing import FlaskClient
 from app.errors import HTTP_TEXT
 from app.state import Portal
 from publishers import feedback
-from publishers.users import DUMMY_HASH, HASHER
-from tests.security.conftest import World, csrf_of, published_state
+from publishers.users import HASHER, dummy_hash
 from tests.app.staff.staff_world import login, make_app
 from tests.conftest import HTTP_TIMEOUT
+from tests.security.conftest import World, csrf_of, published_state
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # State-changing routes outside the workspace and the token API: the public forms, and CKAN's
@@ -43,7 +43,7 @@ def _write_routes(app: Flask) -> list[tuple[str, str, str]]:
 def _fill(world: World, rule: str, item_id: int) -> str:
     values = {"slug": "a-data", "publisher": "a", "job_id": world.job_a, "version": "1",
               "token_id": str(world.token_a_id), "user_id": str(world.member_a_id),
-              "item_id": str(item_id), "action": "package_list"}
+              "item_id": str(item_id), "action": "package_list", "batch_id": "none", "edit_id": "none"}
     url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values.get(m.group(1), "MISSING"), rule)
     assert "MISSING" not in url, f"add a value for {rule}"
     return url
@@ -120,7 +120,22 @@ def test_a_cookie_from_before_signing_in_is_not_signed_in_afterwards(world: Worl
 
 
 def test_an_unknown_account_costs_a_full_argon2id_check_like_a_real_one() -> None:
-    assert extract_parameters(DUMMY_HASH) == extract_parameters(HASHER.hash("a real password 123"))
+    assert extract_parameters(dummy_hash()) == extract_parameters(HASHER.hash("a real password 123"))
+
+
+def test_staff_passwords_are_hashed_with_argon2id_at_rfc_9106s_second_recommended_cost() -> None:
+    """The cost every `otkrito` process uses (tests/conftest.py lowers it only in the test process)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    done = subprocess.run([sys.executable, "-c", "from publishers.users import hash_password; "
+                           "print(hash_password('a real password 123'))"],
+                          cwd=REPO, capture_output=True, text=True, check=True, timeout=120)
+    made = extract_parameters(done.stdout.strip())
+    # RFC 9106, section 4, second recommended option: t=3, 64 MiB, 4 lanes (argon2-cffi's default).
+    assert (made.type.name, made.time_cost, made.memory_cost, made.parallelism) == ("ID", 3, 65536, 4)
 
 
 OFF_SITE = [

@@ -81,9 +81,25 @@ def _fill(portal: Portal, tmp: Path) -> dict[str, str]:
         feedback.moderate(engine, item.id, approve=True, actor="t")
         feedback.set_status(engine, item.id, "answered", actor="t", answer="Отговор " + PAYLOAD)
         ids[kind] = str(item.id)
-    return {"slug": SLUG, "publisher": "xss", "version": "2", "item_id": ids["request"],
+    return {**_bulk(portal), "slug": SLUG, "publisher": "xss", "version": "2", "item_id": ids["request"],
             "keyword": "<svg onload=alert(5)>", "code": "GOVE", "fmt": "atom",
             "action": "package_show", "job_id": "none", "token_id": "1", "user_id": "1"}
+
+
+def _bulk(portal: Portal) -> dict[str, str]:
+    """A batch with a hostile file name and a metadata preview of hostile values, of site@x.bg."""
+    from io import BytesIO
+
+    from datasets import bulk_metadata, bulk_upload
+    from publishers.users import find_user
+
+    admin = find_user(portal.engine, "site@x.bg")
+    assert admin is not None
+    batch = bulk_upload.stage(portal.instance, portal.engine, [(PAYLOAD + ".csv", BytesIO(b"a;b\n1;2\n"))],
+                              user_id=admin.id, may_publish=lambda _p: True, actor="t")
+    change = bulk_metadata.Change(SLUG, {"title_en": "Set"}, {"title_en": PAYLOAD, "keywords": [PAYLOAD]})
+    edit = bulk_metadata.save_preview(portal.engine, [change], user_id=admin.id, actor="t")
+    return {"batch_id": batch.id, "edit_id": edit}
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Callable
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from tests.app.staff.staff_world import World, csrf_of
 
 PROTECTED = ("/staff", "/api/v1")
 OPEN = {"auth.login", "api.openapi"}  # the only ones a stranger may reach
-SIGNED_IN_ONLY = {"auth.logout", "staff.home"}  # show or touch only the user's own things
+SIGNED_IN_ONLY = {"auth.logout", "staff.home",  # show or touch only the user's own things
+                  "staff.bulk_upload_form", "staff.bulk_metadata_form", "staff.bulk_metadata_csv"}
 
 
 def _routes(world: World) -> list[tuple[str, str, str]]:
@@ -25,13 +27,34 @@ def _routes(world: World) -> list[tuple[str, str, str]]:
 def _url(world: World, rule: str) -> str:
     """Fill a rule's parameters with publisher a's objects."""
     values = {"slug": "a-data", "publisher": "a", "job_id": world.job_a, "version": "1",
-              "token_id": str(world.token_a_id), "user_id": str(world.member_a_id), "fmt": "json"}
+              "token_id": str(world.token_a_id), "user_id": str(world.member_a_id), "fmt": "json",
+              **(_bulk_of_a(world) if "<batch_id>" in rule or "<edit_id>" in rule else {})}
     url = rule
     for name, value in values.items():
         for converter in ("", "int:"):
             url = url.replace(f"<{converter}{name}>", value)
     assert "<" not in url, f"add a value for {rule}"
     return url
+
+
+def _bulk_of_a(world: World) -> dict[str, str]:
+    """A batch of files and a metadata preview of admin-a (made once per world)."""
+    if world.job_a not in _BULK:
+        from io import BytesIO
+
+        from datasets import bulk_metadata, bulk_upload
+
+        with world.portal.engine.connect() as conn:
+            admin = conn.execute(sa.text("SELECT id FROM users WHERE email = 'admin-a@x.bg'")).scalar()
+        batch = bulk_upload.stage(world.portal.instance, world.portal.engine,
+                                  [("a-data.csv", BytesIO(b"x;y\n1;2\n"))], user_id=admin,
+                                  may_publish=lambda _p: True, actor="test")
+        edit = bulk_metadata.save_preview(world.portal.engine, [], user_id=admin, actor="test")
+        _BULK[world.job_a] = {"batch_id": batch.id, "edit_id": edit}
+    return _BULK[world.job_a]
+
+
+_BULK: dict[str, dict[str, str]] = {}  # by the world's own upload job, unique per world
 
 
 def test_every_workspace_and_api_view_is_marked_as_checking_access(world: World) -> None:
