@@ -30,6 +30,10 @@ PLACES_MESSAGES: dict[str, tuple[str, str]] = {
         "Още {count} реда с непознати места не са изброени (показани са първите {limit}).",
         "{count} more rows with unknown places are not listed (the first {limit} are shown).",
     ),
+    "places.unknown-area": (
+        "Няма община с код „{code}“.",
+        "There is no municipality with the code '{code}'.",
+    ),
     "places.no-map": (
         "Този набор няма колона с места, затова няма карта.",
         "This dataset has no column of places, so it has no map.",

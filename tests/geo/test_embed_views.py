@@ -117,3 +117,12 @@ def test_no_tile_server_by_default_and_an_optional_one_adds_a_base_map(app: Flas
     x = int((25.14 + 180) / 360 * 2 ** zoom)
     y = int((1 - math.asinh(math.tan(math.radians(43.36))) / math.pi) / 2 * 2 ** zoom)
     assert f"https://tiles.example.org/{zoom}/{x}/{y}.png" in page
+
+
+def test_the_municipality_uri_of_dct_spatial_answers_with_its_boundary(app: Flask) -> None:
+    answer = app.test_client().get("/places/municipalities/PVN16")
+    feature = answer.get_json(force=True)
+    assert answer.mimetype == "application/geo+json" and feature["properties"]["name"] == "Община Левски"
+    assert feature["geometry"]["type"] == "MultiPolygon"
+    missing = app.test_client().get("/places/municipalities/XXX99?lang=en")
+    assert missing.status_code == 404 and "no municipality with the code" in missing.text

@@ -127,3 +127,22 @@ def test_a_value_arrow_cannot_hold_keeps_its_column_as_text_not_failing(tmp_path
     assert table.column("big")[0].as_py() == "99999999999999999999" and table.num_rows == 3 * ROW_GROUP + 1
     assert parquet.metadata.num_row_groups >= 2  # written a row group at a time, not all at once
     assert json.loads(parquet.schema_arrow.metadata[b"table_schema"]) == schema
+
+
+def test_municipality_codes_give_filled_areas_and_rfc_7946_rings(geo_portal: Portal, tmp_path: Path) -> None:
+    from datasets.maps import place_map
+    from datasets.pictures import draw_map
+
+    path = write_csv(tmp_path / "m.csv", ["община", "бюджет"], [["PVN16", "1200,5"], ["PVN24", "9800"], ["LOV18", "300"]])
+    publish(geo_portal.instance, geo_portal.engine, Upload(path, "m.csv"), dataset="places")
+    folder = geo_portal.instance.release_dir("places", 1)
+    features = json.loads((folder / "places.geojson").read_text(encoding="utf-8"))["features"]
+    assert [f["geometry"]["type"] for f in features] == ["MultiPolygon", "Polygon", "Polygon"]
+    outer = features[1]["geometry"]["coordinates"][0]
+    area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(outer, outer[1:]))
+    assert area > 0  # counter-clockwise outer ring, as RFC 7946 says (the source runs clockwise)
+    schema = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))["resources"][0]["schema"]
+    found = place_map(folder / "places.db", "places", schema)
+    assert found is not None and found.kind == "areas" and found.measure == "byudzhet"
+    assert {p.code: p.value for p in found.places} == {"PVN16": 1200.5, "PVN24": 9800.0, "LOV18": 300.0}
+    assert draw_map(found, "svg").count(b"<path") >= 3
