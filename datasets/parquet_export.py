@@ -36,8 +36,8 @@ def _options(types: Mapping[str, pa.DataType]) -> pacsv.ConvertOptions:
 
 
 def _write(csv_path: Path, out_path: Path, types: Mapping[str, pa.DataType],
-           metadata: dict[bytes, bytes]) -> None:
-    reader = pacsv.open_csv(csv_path, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
+           metadata: dict[bytes, bytes], block: int) -> None:
+    reader = pacsv.open_csv(csv_path, read_options=pacsv.ReadOptions(block_size=block),
                             convert_options=_options(types))
     schema = reader.schema.with_metadata(metadata)
     with pq.ParquetWriter(out_path, schema, compression="zstd") as writer:
@@ -51,11 +51,12 @@ def _write(csv_path: Path, out_path: Path, types: Mapping[str, pa.DataType],
             writer.write_table(pa.Table.from_batches(pending, schema))
 
 
-def _readable(csv_path: Path, name: str, kind: pa.DataType) -> bool:
+def _readable(csv_path: Path, name: str, kind: pa.DataType, block: int) -> bool:
     options = _options({name: kind})
     options.include_columns = [name]
     try:
-        for _ in pacsv.open_csv(csv_path, convert_options=options):
+        for _ in pacsv.open_csv(csv_path, read_options=pacsv.ReadOptions(block_size=block),
+                                convert_options=options):
             pass
     except pa.ArrowInvalid:
         return False
@@ -67,13 +68,22 @@ def write_parquet(csv_path: Path, schema: Mapping[str, Any], out_path: Path) -> 
 
     Valid data always fits, but a Table Schema allows values Arrow's types do not hold (an
     integer past 64 bits, a date-time with an offset): such a column is kept as text rather
-    than failing the publish.
+    than failing the publish. A row longer than a block is read with larger blocks.
     """
     types = arrow_types(schema)
     metadata = {b"table_schema": json.dumps(schema, ensure_ascii=False).encode("utf-8")}
-    try:
-        _write(csv_path, out_path, types, metadata)
-    except pa.ArrowInvalid:
-        types = {name: kind if kind == pa.string() or _readable(csv_path, name, kind) else pa.string()
-                 for name, kind in types.items()}
-        _write(csv_path, out_path, types, metadata)
+    block, relaxed = BLOCK_BYTES, False
+    while True:
+        try:
+            _write(csv_path, out_path, types, metadata, block)
+            return
+        except pa.ArrowInvalid as error:
+            # A row longer than a block (a cell may hold up to 64 MB): read in larger blocks.
+            if "straddl" in str(error) and block <= csv_path.stat().st_size:
+                block *= 8
+            elif not relaxed:
+                types = {name: kind if kind == pa.string() or _readable(csv_path, name, kind, block)
+                         else pa.string() for name, kind in types.items()}
+                relaxed = True
+            else:
+                raise

@@ -146,3 +146,14 @@ def test_municipality_codes_give_filled_areas_and_rfc_7946_rings(geo_portal: Por
     assert found is not None and found.kind == "areas" and found.measure == "byudzhet"
     assert {p.code: p.value for p in found.places} == {"PVN16": 1200.5, "PVN24": 9800.0, "LOV18": 300.0}
     assert draw_map(found, "svg").count(b"<path") >= 3
+
+
+def test_a_row_longer_than_a_read_block_still_becomes_parquet(tmp_path: Path) -> None:
+    from datasets.parquet_export import BLOCK_BYTES, write_parquet
+
+    long = "я" * (3 * BLOCK_BYTES)
+    path = write_csv(tmp_path / "t.csv", ["note", "n"], [["кратко", 1], [long, 2], ["още", 3]])
+    write_parquet(path, {"fields": [{"name": "note", "type": "string"}, {"name": "n", "type": "integer"}]},
+                  tmp_path / "t.parquet")
+    table = pq.read_table(tmp_path / "t.parquet")
+    assert table.column("note").to_pylist() == ["кратко", long, "още"] and table.column("n").to_pylist() == [1, 2, 3]
