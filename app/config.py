@@ -46,6 +46,11 @@ SETTINGS: tuple[Setting, ...] = (
             "unset: threads with SQLite, queue with PostgreSQL."),
     Setting("JOBS_WAIT_SECONDS", 60.0, "On the queue: how long the publishing API waits for a "
             "check and publish before answering 202 with a status URL.", float),
+    Setting("MAP_TILES", None, "Optional base map under the maps: a tile URL template such as "
+            "https://tiles.example.org/{z}/{x}/{y}.png (Web Mercator). Unset: boundaries only, no "
+            "request to anyone else."),
+    Setting("MAP_TILES_ATTRIBUTION", "", "The credit line the tile server requires, shown under "
+            "each map with tiles (e.g. © OpenStreetMap contributors)."),
     Setting("FETCH_ALLOW", "", "Networks (CIDR, comma-separated) scheduled sources may be fetched "
             "from although they are not public, e.g. 10.20.0.0/16; loopback, private, link-local "
             "and multicast addresses are refused otherwise."),

@@ -1,6 +1,8 @@
 """Strict security headers on every response: Flask's pages and Datasette's under /sql/."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request
 
 from app.asgi_types import ASGIApp, Message, Receive, Scope, Send
@@ -10,6 +12,10 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 # Datasette's own pages need its inline scripts and styles, so under /sql/ the policy keeps
 # to what does not depend on them: no framing, no plugins, no <base>, forms to us only.
 SQL_CSP = "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+# Embeds (app/embed/) may be framed by any site; they run no script at all, ours or anyone's.
+EMBED_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+             "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors *")
+EMBED_PREFIX = "/embed/"
 HSTS = "max-age=31536000"
 COMMON = {
     "X-Content-Type-Options": "nosniff",
@@ -19,14 +25,29 @@ COMMON = {
 
 
 
+def origin(template: str | None) -> str | None:
+    """The scheme and host of the map tiles' URL template, for img-src (None if unusable)."""
+    parts = urlsplit(template or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _with_tiles(policy: str, tiles: str | None) -> str:
+    # The optional base map's server is the one other origin images may come from.
+    return policy.replace("img-src 'self' data:", f"img-src 'self' data: {tiles}") if tiles else policy
+
+
 def init_app(app: Flask) -> None:
     """Add CSP without unsafe-inline, nosniff, referrer policy, and HSTS behind TLS."""
+    tiles = origin(app.config.get("OTKRITO", {}).get("MAP_TILES"))
+    page_csp, embed_csp = _with_tiles(CSP, tiles), _with_tiles(EMBED_CSP, tiles)
 
     @app.after_request
     def secure(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        embed = request.path.startswith(EMBED_PREFIX)
+        response.headers.setdefault("Content-Security-Policy", embed_csp if embed else page_csp)
         for name, value in COMMON.items():
-            response.headers.setdefault(name, value)
+            if not (embed and name == "X-Frame-Options"):  # it has no "anyone" value
+                response.headers.setdefault(name, value)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response

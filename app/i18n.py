@@ -99,7 +99,9 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def keep_language(response: Response) -> Response:
         asked = request.args.get("lang")
-        if asked in LANGUAGES and request.cookies.get("lang") != asked:
+        # An embed sets no cookie: it lives on other sites' pages (its language is in its URL).
+        if asked in LANGUAGES and request.cookies.get("lang") != asked \
+                and not request.path.startswith("/embed/"):
             response.set_cookie("lang", asked, max_age=365 * 24 * 3600, samesite="Lax",
                                 httponly=True)
         response.headers.setdefault("Content-Language", current_lang())

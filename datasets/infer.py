@@ -2,6 +2,7 @@
 
 Types follow Bulgarian spreadsheet habits: decimal commas mean numbers, dd.mm.yyyy means
 dates, да/не means booleans, and codes with leading zeros (EKATTE "00761") stay strings.
+Columns of place codes or coordinates are marked as places (datasets/places.py).
 
 `infer_schema` consumes the table's rows: reopen the file before normalizing it, or call
 `infer_file`, which opens and closes a table of its own.
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from datasets.normalize import normalize_date, normalize_datetime, normalize_number
+from datasets.places import Sniffer, mark, recognise
 from datasets.read import SourceTable, open_table
 from datasets.width import check_width
 from metadata.slug import safe_identifier
@@ -66,15 +68,19 @@ def infer_schema(table: SourceTable, *, sample_size: int = 5000) -> dict[str, An
     check_width(table.header)
     names = _field_names(table.header)
     columns = [_Column(values=set() if _KEY_NAME.search(n) else None) for n in names]
+    sniffers = [Sniffer() for _ in names]
     for _, cells in islice(table.rows(), sample_size):
         for index, column in enumerate(columns):
-            column.see(cells[index] if index < len(cells) else "")
+            value = cells[index] if index < len(cells) else ""
+            column.see(value)
+            sniffers[index].see(value)
     fields = [_field(name, title, column) for name, title, column in zip(names, table.header, columns)]
     schema: dict[str, Any] = {"fields": fields}
     key = next((n for n, c in zip(names, columns) if _is_key(c)), None)
     if key is not None:
         schema["primaryKey"] = [key]
-    return schema
+    # Place codes (EKATTE, municipality) and coordinate pairs: see datasets/places.py.
+    return mark(schema, recognise(dict(zip(names, sniffers))), retype=True)
 
 
 def infer_file(path: Path | str, *, encoding: str | None = None, delimiter: str | None = None,

@@ -8,12 +8,10 @@ cache), and only then is its catalog row committed: a crash leaves the old state
 from __future__ import annotations
 
 import errno
-import json
 import os
 import shutil
 import sqlite3
 import uuid
-import zipfile
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -31,11 +29,13 @@ from datasets.infer import infer_schema
 from datasets.instance import Instance
 from datasets.leftovers import remove_orphans
 from datasets.normalize import Normalized, normalize
+from datasets.package import DERIVED, package_files
+from datasets.place_check import PlaceCheck, recognise_in
+from datasets.places import annotated
 from datasets.read import open_table
 from datasets.report import Report
 from datasets.storage import discard, release_prefix
 from datasets.validate import checked_report, checker_for, validate_csv
-from metadata.datapackage import data_package
 from metadata.errors import StorageFull, ValidationFailed
 from metadata.records import Dataset, Publisher, ReleaseFile
 from publishers import audit
@@ -81,6 +81,7 @@ class Job:
     report: Report | None = None
     row_count: int = 0
     files: tuple[ReleaseFile, ...] = ()
+    places: tuple[str, ...] = ()  # the municipality codes the rows name (spatial coverage)
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     # Work a step leaves running in the background: the package is zipped and hashed while
     # build_sqlite indexes. `package` gives the release files other than the database.
@@ -116,9 +117,13 @@ def _open(job: Job):  # type: ignore[no-untyped-def]
 
 
 def choose_schema(job: Job) -> Job:
-    """Use the dataset's schema, or infer one for a dataset that has none yet."""
+    """Use the dataset's schema, or infer one for a dataset that has none yet (with places)."""
     if job.dataset.table_schema:
-        return replace(job, schema=job.dataset.table_schema)
+        schema = job.dataset.table_schema
+        if not annotated(schema):  # a schema from before place codes: its first rows tell
+            with _open(job) as table:
+                schema = recognise_in(schema, table)
+        return replace(job, schema=schema)
     job.progress("infer")
     with _open(job) as table:
         return replace(job, schema=infer_schema(table), schema_inferred=True)
@@ -137,17 +142,21 @@ def normalize_source(job: Job) -> Job:
     # The table's own primary key refuses repeated keys: the checker need not remember them.
     checker = checker_for(job.schema, names, table_keeps_key=True)
     on_read = lambda n: job.progress("read", n)  # noqa: E731
+    places = PlaceCheck(job.schema)
     if checker is None:
         with _open(job) as table:
             normalized = normalize(table, job.schema, job.build / job.data_name,
                                    on_progress=on_read)
-        return replace(job, normalized=normalized)
+        places.check_file(normalized.path, normalized.row_numbers)
+        return _with_places(replace(job, normalized=normalized), places)
     db = create_database(job.build / f"{job.dataset.slug}.db", table=job.dataset.table_name,
                          schema=job.schema)
     batch: list[list[Any]] = []
 
     def load(cells: list[str], number: int) -> None:
         batch.append(checker.row(cells, number))
+        if places.active:
+            places.row(cells, number)
         if len(batch) >= BATCH:
             loader.insert(batch)
             batch.clear()
@@ -170,7 +179,15 @@ def normalize_source(job: Job) -> Job:
     finally:
         checker.close()
         db.conn.close()
-    return replace(job, normalized=normalized, checked=checked)
+    return _with_places(replace(job, normalized=normalized, checked=checked), places)
+
+
+def _with_places(job: Job, places: PlaceCheck) -> Job:
+    """Add what the place check found to the report's notices (never errors) and the job."""
+    assert job.normalized is not None
+    problems = job.normalized.problems + places.problems()
+    return replace(job, normalized=replace(job.normalized, problems=problems),
+                   places=tuple(sorted(places.municipalities)))
 
 
 def _check_exactly(job: Job, names: list[str]) -> Checker:
@@ -228,29 +245,9 @@ def write_package(job: Job) -> Job:
 
 def _package_files(job: Job) -> tuple[ReleaseFile, ...]:
     assert job.build is not None and job.schema is not None
-    build, slug = job.build, job.dataset.slug
-    data = describe(build / job.data_name, build, role="data", media_type="text/csv")
-    descriptor = data_package(job.dataset, job.publisher, version=job.version,
-                              created=job.created_at, schema=job.schema, data_path=data.name,
-                              data_bytes=data.bytes, data_sha256=data.sha256,
-                              row_count=job.row_count)
-    (build / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2),
-                                            encoding="utf-8")
-    zip_path = build / f"{slug}-v{job.version}.zip"
-    # Level 1 deflates CSV about 5x faster than the default 6 for a file ~15 % larger; the
-    # zip is a convenience copy of files also served uncompressed (and gzipped by the server).
-    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED,
-                         compresslevel=1) as archive:
-        archive.write(build / "datapackage.json", "datapackage.json")
-        archive.write(build / job.data_name, job.data_name)
-    source = next((build / "source").iterdir())
-    return (
-        data,
-        describe(build / "datapackage.json", build, role="datapackage",
-                 media_type="application/json"),
-        describe(zip_path, build, role="zip", media_type="application/zip"),
-        describe(source, build, role="source", media_type="application/octet-stream"),
-    )
+    return package_files(job.build, job.dataset, job.publisher, version=job.version,
+                         created=job.created_at, schema=job.schema, row_count=job.row_count,
+                         data_name=job.data_name, places=job.places, kinds=DERIVED)
 
 
 def build_sqlite(job: Job) -> Job:

@@ -9,7 +9,8 @@ from metadata.messages import Text
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong (severity "error") or worth knowing ("notice") about the input.
+    """One thing wrong (severity "error"), or worth knowing ("notice", or "warning" for data that
+    publishes but loses something, such as an unknown place code) about the input.
 
     `code` is the frictionless error type (`type-error`, `constraint-error`, `missing-cell`,
     `extra-cell`, `unique-error`, `primary-key`, `blank-row`, ...) or one of ours
@@ -40,7 +41,7 @@ class Report:
 
     @property
     def notices(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "notice")
+        return tuple(p for p in self.problems if p.severity != "error")
 
     @property
     def valid(self) -> bool:

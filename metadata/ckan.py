@@ -14,10 +14,12 @@ from typing import Any, Callable, Sequence
 
 from metadata.dcat import Site, clean_text, safe_url
 from metadata.records import Dataset, Publisher, Release
+from metadata.spatial import ckan_spatial
 from metadata.vocab import FREQUENCIES, LICENCES, THEMES
 
 CKAN_VERSION = "2.10.4"
-FORMATS = {"data": "CSV", "sqlite": "SQLite", "zip": "ZIP", "datapackage": "JSON"}
+FORMATS = {"data": "CSV", "sqlite": "SQLite", "zip": "ZIP", "datapackage": "JSON", "parquet": "Parquet",
+           "geojson": "GeoJSON"}
 FQ_FIELDS = {"organization", "tags", "res_format", "license_id", "groups", "name", "id"}
 Package = dict[str, Any]
 
@@ -96,7 +98,8 @@ def package_dict(site: Site, dataset: Dataset, publisher: Publisher,
               "title_en": clean_text(dataset.title.en), "notes_en": clean_text(dataset.description.en),
               "temporal_start": dataset.temporal_start or "", "temporal_end": dataset.temporal_end or "",
               "spatial_text": clean_text(dataset.spatial or ""), "language": "bg",
-              "dcat_ap": site.url(f"datasets/{dataset.slug}.ttl"), "sample": str(dataset.sample).lower()}
+              "dcat_ap": site.url(f"datasets/{dataset.slug}.ttl"), "sample": str(dataset.sample).lower(),
+              **ckan_spatial(release)}
     return {
         "id": package_id, "name": dataset.slug, "title": clean_text(dataset.title.bg),
         "notes": clean_text(dataset.description.bg), "url": site.dataset(dataset.slug),

@@ -17,6 +17,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
 from metadata.messages import Text
 from metadata.records import Dataset, Publisher, Release, ReleaseFile
+from metadata.spatial import add_areas
 from metadata.vocab import EU_AUTHORITY, FREQUENCIES, LICENCES, THEMES
 
 # XML 1.0 forbids most C0 controls and U+FFFE/U+FFFF; C1 controls are legal but only ever noise.
@@ -85,8 +86,8 @@ HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 IANA = "http://www.iana.org/assignments/media-types/"
 EU_LICENCES = {"CC-BY-4.0": "CC_BY_4_0", "CC0-1.0": "CC0", "CC-BY-SA-4.0": "CC_BYSA_4_0",
                "ODbL-1.0": "ODC_BL"}
-FILE_TYPES = {"data": "CSV", "zip": "ZIP", "datapackage": "JSON"}
-DISTRIBUTED = ("data", "sqlite", "zip")  # roles offered as distributions (not the raw source)
+FILE_TYPES = {"data": "CSV", "zip": "ZIP", "datapackage": "JSON", "parquet": "PARQUET", "geojson": "GEOJSON"}
+DISTRIBUTED = ("data", "sqlite", "zip", "parquet", "geojson")  # roles offered as distributions (not the raw source)
 DCAT_VERSION = URIRef(str(DCAT) + "version")  # DCAT 3; rdflib's closed namespace predates it
 LOCAL_AUTHORITY = URIRef("http://purl.org/adms/publishertype/LocalAuthority")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
@@ -274,6 +275,7 @@ def add_dataset(graph: Graph, site: Site, dataset: Dataset, publisher: Publisher
     graph.add((language, RDF.type, DCTERMS.LinguisticSystem))
     graph.add((node, DCTERMS.language, language))
     _coverage(graph, node, dataset)
+    add_areas(graph, node, site.base_url, release)
     if dataset.created_at:
         graph.add((node, DCTERMS.issued, _timestamp(dataset.created_at)))
     if release is not None:

@@ -188,6 +188,7 @@ def _merge() -> None:
     from metadata.messages_egov import EGOV_MESSAGES
     from metadata.messages_harvest import HARVEST_MESSAGES
     from metadata.messages_jobs import JOBS_MESSAGES
+    from metadata.messages_places import PLACES_MESSAGES
     from metadata.messages_sources import FETCH_MESSAGES, SOURCES_MESSAGES
     from metadata.messages_staff import STAFF_MESSAGES, SUMMARY_MESSAGES
     from metadata.messages_storage import STORAGE_MESSAGES
@@ -197,6 +198,7 @@ def _merge() -> None:
     MESSAGES.update(STAFF_MESSAGES | SUMMARY_MESSAGES)
     MESSAGES.update(STORAGE_MESSAGES)
     MESSAGES.update(JOBS_MESSAGES)
+    MESSAGES.update(PLACES_MESSAGES)
     MESSAGES.update(EGOV_MESSAGES)
     MESSAGES.update(FETCH_MESSAGES | SOURCES_MESSAGES)
     MESSAGES.update(BULK_MESSAGES)

@@ -25,10 +25,13 @@ class ReleaseFile:
     """One immutable file of a release."""
 
     name: str
-    role: str  # "data" (normalized CSV), "sqlite", "datapackage", "zip", "source"
+    role: str  # "data" (normalized CSV), "sqlite", "datapackage", "zip", "parquet", "geojson", "source"
     media_type: str
     bytes: int
     sha256: str
+    # Only on a GeoJSON file: the municipality codes its rows name, the dataset's spatial coverage.
+    # A list in the catalog's JSON; releases from before it have no such key and get ().
+    places: tuple[str, ...] = field(default=(), compare=False, hash=False)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ from typing import Any
 
 from metadata.dcat import Site, clean_text, safe_url
 from metadata.records import Dataset, Publisher, Release
+from metadata.spatial import schemaorg_places
 from metadata.vocab import LICENCES
 
-ENCODINGS = {"data": "text/csv", "sqlite": "application/vnd.sqlite3", "zip": "application/zip"}
+ENCODINGS = {"data": "text/csv", "sqlite": "application/vnd.sqlite3", "zip": "application/zip",
+             "parquet": "application/vnd.apache.parquet", "geojson": "application/geo+json"}
 
 
 def _temporal(dataset: Dataset) -> str | None:
@@ -46,6 +48,8 @@ def dataset_jsonld(site: Site, dataset: Dataset, publisher: Publisher,
         "includedInDataCatalog": {"@type": "DataCatalog", "name": "Открито",
                                   "url": site.url("datasets")},
     }
+    if places := schemaorg_places(site.base_url, release):
+        document["spatialCoverage"] = places
     temporal = _temporal(dataset)
     if temporal:
         document["temporalCoverage"] = temporal

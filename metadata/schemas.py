@@ -10,6 +10,7 @@ from typing import Any, Mapping
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from metadata.messages import MESSAGES, Text, text
+from metadata.messages_places import PLACE_KINDS
 from metadata.profiles import PROFILES
 from metadata.slug import is_slug
 from metadata.vocab import FREQUENCIES, LICENCES, THEMES
@@ -139,6 +140,8 @@ class ReviewedFieldSchema(Schema):
     description_en = _text(limit=2000, load_default="")
     required = fields.Boolean(load_default=False)
     unique = fields.Boolean(load_default=False)
+    # What the column is as a place (datasets/places.py recognised it, staff may correct it).
+    place = fields.String(load_default="", validate=validate.OneOf(("", *PLACE_KINDS), error="form.choice"))
 
 
 class SchemaReviewSchema(Schema):
@@ -170,6 +173,8 @@ def table_schema_from_review(data: Mapping[str, Any], base: Mapping[str, Any]) -
                        if k not in ("required", "unique")}
         constraints.update({k: True for k in ("required", "unique") if item[k]})
         field["constraints"] = constraints
+        if item["place"] and (item["place"] != "none" or "x_place" in field):
+            field["x_place"] = item["place"]  # "none" only where a recognised place was refused
         reviewed.append({k: v for k, v in field.items() if v not in ("", None, {})})
     schema = {**base, "fields": [f | {"name": f["name"]} for f in reviewed]}
     if loaded["primaryKey"]:

@@ -1,6 +1,8 @@
 """DCAT-AP 3 documents (Turtle, JSON-LD, RDF/XML) and the schema.org JSON-LD helper."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Flask, Response, abort, request
 
 from app.interop.responses import conditional, engine, etag_for, page_number, site
@@ -8,6 +10,7 @@ from app.state import portal_of
 from datasets.feed_queries import catalog_entries, catalog_entry, catalog_modified, count_datasets
 from metadata.dcat import FORMATS, Page, Site, catalog_graph, dataset_graph, serialize
 from metadata.errors import NotFound
+from metadata.geography import municipalities
 from metadata.schemaorg import dataset_jsonld, script_json
 
 bp = Blueprint("interop_dcat", __name__)
@@ -63,3 +66,16 @@ def jsonld_for(app: Flask, slug: str) -> str:
     except NotFound:
         return ""
     return script_json(dataset_jsonld(Site(app.config["OTKRITO"]["BASE_URL"]), *entry.as_tuple()))
+
+
+@bp.get("/places/municipalities/<code>")
+def municipality(code: str) -> Response:
+    """What a municipality URI of `dct:spatial` names: its boundary as a GeoJSON Feature."""
+    found = municipalities().get(code.upper())
+    if found is None:
+        raise NotFound("places.unknown-area", code=code[:20])
+    feature = {"type": "Feature", "id": found.code, "geometry": found.geometry,
+               "properties": {"code": found.code, "name": f"Община {found.name_bg}",
+                              "source": "yurukov/Bulgaria-geocoding"}}
+    return Response(json.dumps(feature, ensure_ascii=False), mimetype="application/geo+json",
+                    headers={"Cache-Control": "public, max-age=86400"})

@@ -19,7 +19,8 @@ bp = Blueprint("files", __name__)
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The charting library, installed by `npm ci` in the setup command, served from our own origin.
 VENDOR = {"chart.umd.min.js": ("chart.js", "dist/chart.umd.min.js")}
-LABELS = {"data": "CSV", "zip": "ZIP", "sqlite": "SQLite", "datapackage": "JSON", "source": "original"}
+LABELS = {"data": "CSV", "zip": "ZIP", "sqlite": "SQLite", "datapackage": "JSON", "source": "original",
+          "parquet": "Parquet", "geojson": "GeoJSON"}
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def downloads(instance: Instance, dataset: Dataset, release: Release) -> list[Do
         found += [Download("json", "JSON", f"{dataset.slug}.json", _json_sizes.get(database), None),
                   Download("xlsx", "XLSX", f"{dataset.slug}.xlsx",
                            xlsx.stat().st_size if xlsx and xlsx.exists() else None, None)]
-    order = ("data", "json", "xlsx", "zip", "datapackage", "sqlite", "source")
+    order = ("data", "json", "xlsx", "geojson", "parquet", "zip", "datapackage", "sqlite", "source")
     return sorted(found, key=lambda d: order.index(d.kind) if d.kind in order else len(order))
 
 

@@ -142,7 +142,11 @@ def dataset_page(slug: str):  # type: ignore[no-untyped-def]
     engine = current_portal().engine
     dataset = catalog.get_dataset(engine, slug)
     releases = catalog.list_releases(engine, dataset.id)
+    release = next((r for r in releases if r.status == "published"), None)
+    # The map part (app/embed) offers the map of a release, as interop offers JSON-LD.
+    place_map = current_app.extensions.get("place_map")
     return _page("dataset.html", dataset=dataset, releases=releases,
+                 place=place_map(slug, release.version) if place_map and release else None,
                  publisher=get_publisher_by_id(engine, dataset.publisher_id),
                  release=next((r for r in releases if r.status == "published"), None),
                  view=(view := _dataset_view(dataset, releases)), jsonld=jsonld(slug),

@@ -11,11 +11,13 @@ from marshmallow import ValidationError
 
 from app.jobs import run
 from app.staff.auth import actor, authorize, requires
+from app.staff.i18n import pick
 from app.staff.workspace import bp, dataset_for
 from app.state import current_portal
 from datasets import catalog, uploads
 from datasets.withdraw import withdraw_release
 from metadata.errors import InvalidInput, NotFound
+from metadata.messages_places import PLACE_KINDS
 from metadata.schemas import (
     DELIMITERS,
     ENCODINGS,
@@ -124,16 +126,23 @@ def schema_review(job_id: str):  # type: ignore[no-untyped-def]
         raise InvalidInput("upload.not-ready")
     if request.method == "GET":
         return render_template("staff/schema.html", job=found, dataset=dataset,
-                               schema=found.schema, types=FIELD_TYPES, errors={})
+                               schema=found.schema, types=FIELD_TYPES, errors={}, place_kinds=_place_kinds())
     submitted = _review_form(request.form, found.schema)
     try:
         schema = table_schema_from_review(submitted, found.schema)
     except ValidationError as error:
         return render_template("staff/schema.html", job=found, dataset=dataset, types=FIELD_TYPES,
-                               schema=found.schema, errors=bilingual_errors(error.messages)), 422
+                               schema=found.schema, errors=bilingual_errors(error.messages),
+                               place_kinds=_place_kinds()), 422
     uploads.review_schema(current_portal().engine, found.id, schema, actor=actor())
     run.check(current_portal(), found.id, actor=actor())
     return redirect(url_for("staff.job", job_id=found.id))
+
+
+def _place_kinds() -> list[tuple[str, str]]:
+    """The review's choices of what a column is as a place, "none" first, in the staff's language."""
+    kinds = ("none", "ekatte", "municipality", "latitude", "longitude")
+    return [(kind, pick({"bg": PLACE_KINDS[kind][0], "en": PLACE_KINDS[kind][1]})) for kind in kinds]
 
 
 def _review_form(form: Any, schema: dict[str, Any]) -> dict[str, Any]:
@@ -146,7 +155,8 @@ def _review_form(form: Any, schema: dict[str, Any]) -> dict[str, Any]:
                        "description": form.get(prefix + "description", "").strip(),
                        "description_en": form.get(prefix + "description_en", "").strip(),
                        "required": prefix + "required" in form,
-                       "unique": prefix + "unique" in form})
+                       "unique": prefix + "unique" in form,
+                       "place": form.get(prefix + "place", "")})
     return {"fields": fields, "primaryKey": form.getlist("primaryKey")}
 
 

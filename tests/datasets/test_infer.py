@@ -30,7 +30,8 @@ def test_infer_reads_the_levski_settlements(tmp_path):
     assert schema == {
         "fields": [
             {"name": name, "type": type_, "title": name, "title_en": name,
-             "constraints": {"required": True}}
+             "constraints": {"required": True},
+             **({"x_place": name} if name in ("ekatte", "municipality") else {})}
             for name, type_ in [("ekatte", "string"), ("municipality", "string"),
                                 ("name_bg", "string"), ("name_en", "string"),
                                 ("area", "integer"), ("population", "integer")]

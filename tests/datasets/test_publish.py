@@ -30,7 +30,7 @@ def test_publish_of_the_real_council_decisions_makes_release_one(fresh_portal: P
     assert (outcome.version, outcome.report.row_count, outcome.report.valid) == (1, 198, True)
     folder = fresh_portal.instance.release_dir(decisions, 1)
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["datapackage.json", "decisions.csv", "decisions.db", "decisions-v1.zip", "source"])
+        ["datapackage.json", "decisions.csv", "decisions.db", "decisions-v1.zip", "decisions.parquet", "source"])
 
 
 def test_each_publish_gets_the_next_version(fresh_portal: Portal, budget: str) -> None:
@@ -53,7 +53,7 @@ def test_release_files_are_recorded_with_their_real_sizes_and_checksums(fresh_po
     dataset = catalog.get_dataset(fresh_portal.engine, budget)
     release = catalog.latest_release(fresh_portal.engine, dataset.id)
     folder = fresh_portal.instance.release_dir(budget, 1)
-    assert {f.role for f in release.files} == {"data", "sqlite", "datapackage", "zip", "source"}
+    assert {f.role for f in release.files} == {"data", "sqlite", "datapackage", "zip", "parquet", "source"}
     for record in release.files:
         path = folder / record.name
         assert (record.bytes, record.sha256) == (path.stat().st_size, sha256_of(path))

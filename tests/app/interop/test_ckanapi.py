@@ -29,7 +29,7 @@ def expected(demo_root: Path) -> dict[str, dict]:
                              "version": str(e.release.version) if e.release else None,
                              "title": e.dataset.title.bg,
                              "files": sorted(f.name for f in e.release.files
-                                             if f.role in ("data", "sqlite", "zip", "datapackage"))}
+                                             if f.role in ("data", "sqlite", "zip", "datapackage", "parquet", "geojson"))}
             for e in entries}
 
 
