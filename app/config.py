@@ -48,6 +48,20 @@ SETTINGS: tuple[Setting, ...] = (
             "check and publish before answering 202 with a status URL.", float),
     Setting("JOBS_STALLED_SECONDS", 30.0, "On the queue: a worker silent this long is taken for "
             "dead and its running jobs are retried by another.", float),
+    Setting("SMTP_URL", None, "SMTP server for subscribers' e-mail: smtp://host:port (add "
+            "?starttls=1 for STARTTLS) or smtps://host:port; user and password may be in the URL. "
+            "Unset: no subscription forms and no mail."),
+    Setting("SMTP_USER", None, "SMTP user, when it is not in OTKRITO_SMTP_URL."),
+    Setting("SMTP_PASSWORD", None, "SMTP password, when it is not in OTKRITO_SMTP_URL (never logged)."),
+    Setting("SMTP_CA_FILE", None, "CA certificates (PEM) to check the SMTP server's certificate "
+            "against, instead of the system's."),
+    Setting("SMTP_TIMEOUT_SECONDS", 30.0, "How long the sender waits for the SMTP server.", float),
+    Setting("MAIL_FROM", None, "The From address of subscribers' e-mail, e.g. "
+            "'Otkrito <noreply@example.bg>'; required with OTKRITO_SMTP_URL."),
+    Setting("MAIL_LEASE_SECONDS", 120.0, "How long a sender holds a message it is sending; a "
+            "message of a sender that died is sent again after this.", float),
+    Setting("MAIL_POLL_SECONDS", 30.0, "How often the sender inside `otkrito serve` or "
+            "`otkrito worker` looks for news and mail due.", float),
 )
 
 

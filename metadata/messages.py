@@ -184,6 +184,7 @@ def text(message_id: str, **params: Any) -> Text:
 
 
 def _merge() -> None:
+    from metadata.messages_follow import FOLLOW_MESSAGES
     from metadata.messages_jobs import JOBS_MESSAGES
     from metadata.messages_staff import STAFF_MESSAGES, SUMMARY_MESSAGES
     from metadata.messages_storage import STORAGE_MESSAGES
@@ -193,6 +194,7 @@ def _merge() -> None:
     MESSAGES.update(STAFF_MESSAGES | SUMMARY_MESSAGES)
     MESSAGES.update(STORAGE_MESSAGES)
     MESSAGES.update(JOBS_MESSAGES)
+    MESSAGES.update(FOLLOW_MESSAGES)
 
 
 _merge()

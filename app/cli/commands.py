@@ -9,6 +9,7 @@ from typing import Any, Callable
 import click
 
 from app import config
+from app.cli.notify import notify
 from app.state import Portal, open_portal
 from metadata.errors import OtkritoError, ValidationFailed
 from metadata.vocab import FREQUENCIES, LICENCES, THEMES
@@ -310,3 +311,6 @@ def demo() -> None:
     for line in seed(_portal(), lang=_lang()):
         click.echo(line)
 
+
+
+main.add_command(notify)

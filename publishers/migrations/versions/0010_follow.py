@@ -1,0 +1,85 @@
+"""E-mail subscriptions: addresses, subscriptions, events, digests waiting, and the mail outbox.
+
+No JSON column (see 0005 about JSONB): every value is plain text, integers and times, so the
+tables are the same on SQLite and PostgreSQL.
+
+Revision ID: 0010
+Revises: 0005
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "follow_addresses",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.String(254), nullable=False, unique=True),
+        sa.Column("secret", sa.String(32), nullable=False),
+        sa.Column("status", sa.String(12), nullable=False, server_default="pending"),
+        sa.Column("bounces", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "follow_subscriptions",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("address_id", sa.Integer, sa.ForeignKey("follow_addresses.id"), nullable=False),
+        sa.Column("kind", sa.String(12), nullable=False),
+        sa.Column("target", sa.String(200), nullable=False, server_default=""),
+        sa.Column("frequency", sa.String(12), nullable=False),
+        sa.Column("lang", sa.String(2), nullable=False),
+        sa.Column("secret", sa.String(32), nullable=False),
+        sa.Column("status", sa.String(12), nullable=False, server_default="pending"),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("address_id", "kind", "target", name="uq_follow_subscription"),
+    )
+    op.create_index("ix_follow_subscriptions_target", "follow_subscriptions", ["kind", "target", "status"])
+    op.create_table(
+        "follow_events",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("key", sa.String(120), nullable=False, unique=True),
+        sa.Column("kind", sa.String(12), nullable=False),
+        sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id"), nullable=False),
+        sa.Column("version", sa.Integer),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("dispatched_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index("ix_follow_events_dispatched", "follow_events", ["dispatched_at"])
+    op.create_table(
+        "follow_pending",
+        sa.Column("address_id", sa.Integer, sa.ForeignKey("follow_addresses.id"), primary_key=True),
+        sa.Column("frequency", sa.String(12), primary_key=True),
+        sa.Column("lang", sa.String(2), primary_key=True),
+        sa.Column("event_id", sa.Integer, sa.ForeignKey("follow_events.id"), primary_key=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "mail_outbox",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("address_id", sa.Integer, sa.ForeignKey("follow_addresses.id"), nullable=False),
+        sa.Column("message_id", sa.String(200), nullable=False, unique=True),
+        sa.Column("kind", sa.String(12), nullable=False),
+        sa.Column("raw", sa.Text, nullable=False),
+        sa.Column("state", sa.String(12), nullable=False, server_default="pending"),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lease_owner", sa.String(32)),
+        sa.Column("lease_until", sa.DateTime(timezone=True)),
+        sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index("ix_mail_outbox_due", "mail_outbox", ["state", "next_attempt_at"])
+
+
+def downgrade() -> None:
+    for table in ("mail_outbox", "follow_pending", "follow_events", "follow_subscriptions",
+                  "follow_addresses"):
+        op.drop_table(table)
