@@ -116,7 +116,8 @@ def start_smtp(kind: str = "plain", *, certificate: tuple[Path, Path] | None = N
         if kind == "starttls":
             kwargs = {"tls_context": context, "require_starttls": True, **auth}
         else:
-            kwargs = {"ssl_context": context, "server_kwargs": auth}
+            # aiosmtpd sees TLS only when it made it with STARTTLS; here the socket is TLS already.
+            kwargs = {"ssl_context": context, **auth, "auth_require_tls": False}
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     scheme = "smtps" if kind == "smtps" else "smtp"
