@@ -44,8 +44,11 @@ class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)  # recipient -> reply, e.g. "550 no"
-    hold: threading.Event | None = None  # set: the next DATA waits for it, then answers 451
+    hold: threading.Event | None = None  # the next DATA (after hold_after accepted) waits, then 451
+    hold_after: int = 0
     holding: threading.Event = field(default_factory=threading.Event)
+    pause: threading.Event | None = None  # the next accepted message waits for it before 250
+    paused: threading.Event = field(default_factory=threading.Event)
     logins: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -58,7 +61,7 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         gate = self.hold
-        if gate is not None:
+        if gate is not None and len(self.messages) >= self.hold_after:
             self.hold = None
             self.holding.set()
             await asyncio.get_running_loop().run_in_executor(None, gate.wait)
@@ -67,6 +70,10 @@ class Inbox:
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        pause, self.pause = self.pause, None
+        if pause is not None:  # accepted: the reply is all that is left
+            self.paused.set()
+            await asyncio.get_running_loop().run_in_executor(None, pause.wait)
         return "250 2.0.0 accepted"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -130,8 +137,9 @@ def smtp() -> Iterator[SmtpServer]:
     """A plain SMTP server on a free 127.0.0.1 port."""
     controller, server = start_smtp()
     yield server
-    if server.inbox.hold is not None:
-        server.inbox.hold.set()
+    for gate in (server.inbox.hold, server.inbox.pause):
+        if gate is not None:
+            gate.set()
     controller.stop()
 
 
