@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 from markupsafe import escape
 
-from app.i18n import current_lang, localized
+from app.i18n import current_lang, field_text, localized
 from app.participation.feeds import MEDIA, Entry, render
 from app.participation.i18n import _p
 from app.participation.responses import FMT, feed_lang, feed_response, page, site
@@ -169,8 +169,11 @@ def _compare(slug: str) -> tuple[Dataset, list[int], int, int, diff.Diff | None]
 @bp.get("/datasets/<slug>/compare")
 def compare_page(slug: str):  # type: ignore[no-untyped-def]
     dataset, published, old, new, found = _compare(slug)
+    # The preview's column titles (the raw names are what the JSON keeps).
+    titles = {f["name"]: field_text(f, "title") or f["name"]
+              for f in (dataset.table_schema or {}).get("fields", [])}
     return page("participation/compare.html", dataset=dataset, published=published, old=old,
-                new=new, diff=found, summary=diff.summary(found) if found else None)
+                new=new, diff=found, summary=diff.summary(found) if found else None, titles=titles)
 
 
 @bp.get("/datasets/<slug>/compare.json")
