@@ -15,13 +15,13 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from datasets import catalog, follow_news, timeliness
+from datasets import catalog, follow_news, timeliness, webhook_payload
 from datasets.follow import Mailer, manage_url, unsubscribe_url
 from datasets.instance import Instance
 from metadata import mail_message
 from metadata.mail_text import Block, Mail, phrase
 from metadata.records import Dataset
-from publishers import follow_events, outbox, subscriptions
+from publishers import follow_events, outbox, subscriptions, webhooks
 from publishers.follow_events import Event
 from publishers.follow_store import follow_pending, follow_subscriptions
 from publishers.registry import get_publisher_by_id
@@ -83,6 +83,30 @@ class _News:
             return None
         return follow_news.overdue_block(self.mailer, dataset, state.due, lang)
 
+    def webhook_body(self, event: Event) -> str | None:
+        """The JSON body webhooks get for the event (None: nothing to say any more)."""
+        dataset = _dataset(self.engine, event.dataset_id)
+        if dataset is None:
+            return None
+        publisher = get_publisher_by_id(self.engine, dataset.publisher_id)
+        releases = {r.version: r for r in catalog.list_releases(self.engine, dataset.id)}
+        kind = webhooks.OF_KIND[event.kind]
+        if event.kind == "overdue":
+            state = timeliness.assess_dataset(dataset, list(releases.values()), now=self.now)
+            if state.state != "overdue":
+                return None
+            return webhook_payload.body(self.mailer, kind, event.created_at, dataset, publisher, due=state.due)
+        release = releases.get(event.version or 0)
+        if release is None or (event.kind == "release" and release.status != "published"):
+            return None
+        previous, found = None, None
+        if event.kind == "release":
+            if event.id not in self._diffs:
+                self._diffs[event.id] = follow_news.release_diff(self.instance, self.engine, dataset, release.version)
+            previous, found = self._diffs[event.id]  # type: ignore[assignment]
+        return webhook_payload.body(self.mailer, kind, event.created_at, dataset, publisher, release=release,
+                                    previous=previous, found=found)  # type: ignore[arg-type]
+
     def subject(self, event: Event, lang: str) -> str:
         dataset = _dataset(self.engine, event.dataset_id)
         assert dataset is not None
@@ -116,16 +140,29 @@ def _enqueue(conn: Connection, mailer: Mailer, *, address_id: int, subscription_
     return 1
 
 
+def _hooks(conn: Connection, dataset: Dataset | None, event: Event) -> list[webhooks.Webhook]:
+    if dataset is None:
+        return []
+    return webhooks.matching(conn, publisher_id=dataset.publisher_id, dataset_id=dataset.id,
+                             event_type=webhooks.OF_KIND[event.kind])
+
+
 def _expand(engine: Engine, news: _News, event: Event, now: datetime) -> int:
     dataset = _dataset(engine, event.dataset_id)
     with engine.connect() as conn:
         found = [] if dataset is None else subscriptions.matching(conn, _targets(engine, event, dataset))
+        hooked = bool(_hooks(conn, dataset, event))
     langs = {s.lang for s in found}
     blocks = {lang: news.block(event, lang) for lang in langs}  # before the transaction: diffs take time
+    body = news.webhook_body(event) if hooked else None
     queued = 0
     with engine.begin() as conn:
         if not follow_events.claim(conn, event.id, now=now):
             return 0
+        # A webhook added between the look above and this transaction hears of later events.
+        for hook in (_hooks(conn, dataset, event) if body is not None else []):
+            webhooks.enqueue(conn, webhook_id=hook.id, event_type=webhooks.OF_KIND[event.kind], body=body,
+                             now=now)
         immediate: dict[tuple[int, str], list[int]] = defaultdict(list)
         for sub in subscriptions.matching(conn, _targets(engine, event, dataset)) if dataset else []:
             if blocks.get(sub.lang) is None:

@@ -48,6 +48,10 @@ FOLLOW_MESSAGES: dict[str, tuple[str, str]] = {
         "Подготвени писма: {queued}; изпратени: {sent}; за повторен опит: {retry}; неуспешни: {failed}.",
         "Messages prepared: {queued}; sent: {sent}; to retry: {retry}; failed: {failed}.",
     ),
+    "follow.notify-hooks": (
+        "Уебхукове: доставени {delivered}; за повторен опит {retry}; неуспешни {failed}.",
+        "Webhooks: delivered {delivered}; to retry {retry}; failed {failed}.",
+    ),
     # The text of the messages subscribers get
     "mail.what.dataset": ("набора от данни „{title}“", "the dataset “{title}”"),
     "mail.what.publisher": ("наборите от данни на {title}", "the datasets of {title}"),
@@ -113,4 +117,13 @@ FOLLOW_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "mail.footer.manage": ("Всички абонаменти на този адрес", "All subscriptions of this address"),
     "mail.footer.unsubscribe": ("Отписване с едно щракване", "Unsubscribe in one click"),
+    # Webhooks
+    "webhook.bad-events": ("Изберете поне едно събитие от: {events}.", "Choose at least one event of: {events}."),
+    "webhook.not-found": ("Няма такъв уебхук или доставка.", "There is no such webhook or delivery."),
+    "webhook.https-only": ("Адресът на уебхука трябва да започва с https://.",
+                           "The webhook's URL must start with https://."),
+    "webhook.bad-url": ("Адресът на уебхука не може да се използва: {detail}",
+                        "The webhook's URL cannot be used: {detail}"),
+    "webhook.wrong-dataset": ("Наборът „{slug}“ не е на тази институция.",
+                              "The dataset '{slug}' does not belong to this publisher."),
 }

@@ -80,3 +80,39 @@ mail_outbox = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
 )
+
+# Webhooks for developers: an HTTPS URL told about a publisher's (or one dataset's) events.
+# `secret` signs each delivery (Standard Webhooks, "whsec_…"); shown to its maker once.
+webhooks = sa.Table(
+    "webhooks", catalog,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("publisher_id", sa.Integer, sa.ForeignKey("publishers.id"), nullable=False),
+    sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id")),
+    sa.Column("url", Text, nullable=False),
+    sa.Column("events", String(200), nullable=False),  # comma-separated event types
+    sa.Column("secret", String(80), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_by", Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One delivery per webhook and event; `msg_id` (the webhook-id header) stays the same on every
+# attempt and on "send again", so receivers can drop repeats. state: pending, sending, delivered,
+# failed.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries", catalog,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("webhook_id", sa.Integer, sa.ForeignKey("webhooks.id"), nullable=False),
+    sa.Column("msg_id", String(40), nullable=False, unique=True),
+    sa.Column("event_type", String(40), nullable=False),
+    sa.Column("body", Text, nullable=False),
+    sa.Column("state", String(12), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("lease_owner", String(32)),
+    sa.Column("lease_until", sa.DateTime(timezone=True)),
+    sa.Column("last_status", sa.Integer),
+    sa.Column("last_error", Text, nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+)

@@ -39,3 +39,5 @@ def notify() -> None:
         portal.engine.dispose()
     click.echo(text("follow.notify-done", queued=done.queued, sent=done.counts.sent,
                     retry=done.counts.retry, failed=done.counts.failed).get(lang))
+    click.echo(text("follow.notify-hooks", delivered=done.hooks.delivered, retry=done.hooks.retry,
+                    failed=done.hooks.failed).get(lang))

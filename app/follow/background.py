@@ -1,7 +1,8 @@
-"""Run news and mail in the background: inside `otkrito serve`, or `otkrito worker` in cluster mode.
+"""Run news, mail and webhooks in the background: inside `otkrito serve`, or `otkrito worker`
+in cluster mode.
 
-One daemon thread per process: every OTKRITO_MAIL_POLL_SECONDS it dispatches the events due and
-sends the outbox. Several processes doing so at once is safe (events are claimed, messages
+One daemon thread per process: every OTKRITO_MAIL_POLL_SECONDS it dispatches the events due,
+delivers webhooks and, when OTKRITO_SMTP_URL is set, sends the outbox. Several processes doing so at once is safe (events are claimed, messages
 leased), so each uvicorn worker may run one.
 """
 from __future__ import annotations
@@ -13,9 +14,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from app import config
+from app.follow import webhook_sender
 from app.follow.sender import Counts, send_due
 from app.follow.smtp import Smtp, from_settings
 from app.state import Portal
+from datasets.fetch import allowed_networks
 from datasets.follow import Mailer
 from datasets.follow_dispatch import dispatch
 
@@ -32,24 +35,26 @@ def mailer_of(settings: Mapping[str, Any]) -> Mailer:
 class Round:
     queued: int
     counts: Counts
+    hooks: webhook_sender.Counts
 
 
 def run_once(portal: Portal, smtp: Smtp | None) -> Round:
-    """Dispatch what is due and, with an SMTP server, send the outbox."""
+    """Dispatch what is due, deliver webhooks and, with an SMTP server, send the outbox."""
     settings = portal.settings
     queued = dispatch(portal.instance, portal.engine, mailer_of(settings))
+    hooks = webhook_sender.send_due(portal.engine, allow=allowed_networks(settings.get("FETCH_ALLOW")),
+                                    timeout=float(settings["WEBHOOK_TIMEOUT_SECONDS"]),
+                                    lease_seconds=float(settings["MAIL_LEASE_SECONDS"]))
     if smtp is None:
-        return Round(queued, Counts())
+        return Round(queued, Counts(), hooks)
     counts = send_due(portal.engine, smtp, mail_from=str(settings["MAIL_FROM"]),
                       lease_seconds=float(settings["MAIL_LEASE_SECONDS"]))
-    return Round(queued, counts)
+    return Round(queued, counts, hooks)
 
 
-def start(portal: Portal) -> threading.Event | None:
-    """Start the background sender when an SMTP server is configured; return its stop event."""
+def start(portal: Portal) -> threading.Event:
+    """Start the background sender (mail only when an SMTP server is configured); return its stop event."""
     smtp = from_settings(portal.settings)
-    if smtp is None:
-        return None
     stop = threading.Event()
     every = float(portal.settings["MAIL_POLL_SECONDS"])
 
@@ -58,7 +63,7 @@ def start(portal: Portal) -> threading.Event | None:
             try:
                 run_once(portal, smtp)
             except Exception:  # a bad round must not end the loop; the next one tries again
-                log.exception("Sending subscribers' mail failed")
+                log.exception("Sending subscribers' mail or webhooks failed")
             if stop.wait(every):
                 return
 

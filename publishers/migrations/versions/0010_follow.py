@@ -1,4 +1,5 @@
-"""E-mail subscriptions: addresses, subscriptions, events, digests waiting, and the mail outbox.
+"""E-mail subscriptions (addresses, subscriptions, events, digests waiting, the mail outbox) and
+webhooks with their delivery log.
 
 No JSON column (see 0005 about JSONB): every value is plain text, integers and times, so the
 tables are the same on SQLite and PostgreSQL.
@@ -77,9 +78,41 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True)),
     )
     op.create_index("ix_mail_outbox_due", "mail_outbox", ["state", "next_attempt_at"])
+    op.create_table(
+        "webhooks",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("publisher_id", sa.Integer, sa.ForeignKey("publishers.id"), nullable=False),
+        sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id")),
+        sa.Column("url", sa.Text, nullable=False),
+        sa.Column("events", sa.String(200), nullable=False),
+        sa.Column("secret", sa.String(80), nullable=False),
+        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("created_by", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_webhooks_publisher", "webhooks", ["publisher_id"])
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("webhook_id", sa.Integer, sa.ForeignKey("webhooks.id"), nullable=False),
+        sa.Column("msg_id", sa.String(40), nullable=False, unique=True),
+        sa.Column("event_type", sa.String(40), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("state", sa.String(12), nullable=False, server_default="pending"),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lease_owner", sa.String(32)),
+        sa.Column("lease_until", sa.DateTime(timezone=True)),
+        sa.Column("last_status", sa.Integer),
+        sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["state", "next_attempt_at"])
+    op.create_index("ix_webhook_deliveries_hook", "webhook_deliveries", ["webhook_id", "id"])
 
 
 def downgrade() -> None:
-    for table in ("mail_outbox", "follow_pending", "follow_events", "follow_subscriptions",
+    for table in ("webhook_deliveries", "webhooks", "mail_outbox", "follow_pending", "follow_events", "follow_subscriptions",
                   "follow_addresses"):
         op.drop_table(table)
