@@ -46,6 +46,11 @@ SETTINGS: tuple[Setting, ...] = (
             "unset: threads with SQLite, queue with PostgreSQL."),
     Setting("JOBS_WAIT_SECONDS", 60.0, "On the queue: how long the publishing API waits for a "
             "check and publish before answering 202 with a status URL.", float),
+    Setting("FETCH_ALLOW", "", "Networks (CIDR, comma-separated) scheduled sources may be fetched "
+            "from although they are not public, e.g. 10.20.0.0/16; loopback, private, link-local "
+            "and multicast addresses are refused otherwise."),
+    Setting("SOURCES_POLL_SECONDS", 30.0, "How often the sources' scheduler looks for sources "
+            "due for a check.", float),
     Setting("JOBS_STALLED_SECONDS", 30.0, "On the queue: a worker silent this long is taken for "
             "dead and its running jobs are retried by another.", float),
     Setting("SMTP_URL", None, "SMTP server for subscribers' e-mail: smtp://host:port (add "

@@ -45,7 +45,7 @@ Progress = Callable[[str, int], None]
 # Called in the transaction that records the release, with its version: what it writes
 # commits with the release or not at all (an upload job marked published, say).
 OnCommit = Callable[[Connection, int], None]
-SOURCE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx"}
+SOURCE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".json"}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Read an uploaded CSV or XLSX file as a stream of rows, as staff really export them.
+"""Read an uploaded CSV, XLSX or JSON (an array of records) file as a stream of rows, as staff really export them.
 
 Detection is automatic (format by magic bytes, encoding, delimiter, title rows above the
 header) with explicit overrides. Memory stays constant whatever the file size: CSV is read
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from datasets.csv_records import Record, csv_records
+from datasets.json_records import json_records, looks_like_json
 from datasets.report import Problem
 from metadata.errors import InvalidInput
 from metadata.messages import text
@@ -51,7 +52,7 @@ _MAGIC = (
 class Dialect:
     """How a source file was read."""
 
-    format: str  # "csv" or "xlsx"
+    format: str  # "csv", "xlsx" or "json"
     encoding: str | None  # "utf-8", "utf-8-sig" or "cp1251" (None for xlsx)
     delimiter: str | None  # None for xlsx
     sheet: str | None  # None for csv
@@ -106,6 +107,9 @@ def open_table(path: Path | str, *, encoding: str | None = None, delimiter: str 
             raise InvalidInput("read.unsupported-format", detail=name)
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path, sheet=sheet, max_bytes=max_xlsx_bytes)
+    if looks_like_json(path):
+        records, close = json_records(path)
+        return _build(records, Dialect("json", "utf-8", None, None, 0), close)
     return _open_csv(path, encoding=encoding, delimiter=delimiter)
 
 

@@ -186,6 +186,7 @@ def text(message_id: str, **params: Any) -> Text:
 def _merge() -> None:
     from metadata.messages_follow import FOLLOW_MESSAGES
     from metadata.messages_jobs import JOBS_MESSAGES
+    from metadata.messages_sources import FETCH_MESSAGES, SOURCES_MESSAGES
     from metadata.messages_staff import STAFF_MESSAGES, SUMMARY_MESSAGES
     from metadata.messages_storage import STORAGE_MESSAGES
     from metadata.validation_messages import VALIDATION_MESSAGES
@@ -195,6 +196,7 @@ def _merge() -> None:
     MESSAGES.update(STORAGE_MESSAGES)
     MESSAGES.update(JOBS_MESSAGES)
     MESSAGES.update(FOLLOW_MESSAGES)
+    MESSAGES.update(FETCH_MESSAGES | SOURCES_MESSAGES)
 
 
 _merge()

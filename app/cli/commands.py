@@ -2,47 +2,20 @@
 from __future__ import annotations
 
 import sys
-from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
 from app import config
 from app.cli.notify import notify
-from app.state import Portal, open_portal
-from metadata.errors import OtkritoError, ValidationFailed
+from app.cli.sources import source
+from app.cli.support import clean_errors, lang, portal
 from metadata.vocab import FREQUENCIES, LICENCES, THEMES
 
-
-def _portal() -> Portal:
-    return open_portal(config.load())
-
-
-def _lang() -> str:
-    ctx = click.get_current_context()
-    return ctx.find_root().params.get("lang") or "bg"
-
-
-def clean_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn domain errors into a message and an exit code instead of a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ValidationFailed as error:
-            if error.report is not None:
-                from app.cli.report import render_report
-
-                click.echo(render_report(error.report, _lang()))
-            click.echo(error.text.get(_lang()), err=True)
-            sys.exit(1)
-        except OtkritoError as error:
-            click.echo(f"{error.text.get(_lang())}", err=True)
-            sys.exit(2)
-
-    return wrapper
+# Shared with the command groups in their own modules (app/cli/sources.py), which cannot import
+# this module: it imports them.
+_portal, _lang = portal, lang
 
 
 @click.group(help="Otkrito: open-data publishing portal for municipalities.\n\n"
@@ -312,5 +285,5 @@ def demo() -> None:
         click.echo(line)
 
 
-
 main.add_command(notify)
+main.add_command(source)

@@ -3,7 +3,8 @@
 Each worker writes a heartbeat every quarter of OTKRITO_JOBS_STALLED_SECONDS and, as often as
 half of it, puts back on the queue the running jobs of workers whose heartbeat is older than
 that (killed, or their machine gone): another worker then runs them again, which is safe
-(datasets/uploads.py). A stop signal lets the running job finish first.
+(datasets/uploads.py). A stop signal lets the running job finish first. Each worker also runs
+the scheduler of sources (app/jobs/scheduler.py).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import procrastinate
 
 from app.follow import background
 from app.jobs.queue import worker_app
+from app.jobs.scheduler import schedule_forever
 from app.state import Portal, open_portal
 from metadata.errors import NotReady
 from publishers.store import is_sqlite
@@ -65,6 +67,7 @@ async def _serve(app: procrastinate.App, portal: Portal, *, concurrency: int, st
         for stop in STOP_SIGNALS:
             loop.add_signal_handler(stop, worker.cancel)
         retrier = asyncio.create_task(_retry_stalled(app, stalled))
+        scheduler = asyncio.create_task(schedule_forever(portal))  # scheduled sources
         try:
             await worker
         except asyncio.CancelledError:
@@ -74,6 +77,7 @@ async def _serve(app: procrastinate.App, portal: Portal, *, concurrency: int, st
                 loop.remove_signal_handler(stop)
                 signal.signal(stop, signal.SIG_IGN)  # stopping already; the pool closes next
             retrier.cancel()
+            scheduler.cancel()  # a check already running finishes in its thread first
 
 
 async def _retry_stalled(app: procrastinate.App, stalled: float) -> None:

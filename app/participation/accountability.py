@@ -12,6 +12,7 @@ from app.participation.i18n import _p
 from app.participation.responses import FMT, feed_lang, feed_response, page, site
 from app.state import current_portal
 from datasets import catalog, diff, timeliness
+from datasets.sources import failing as failing_sources
 from datasets.storage import release_key
 from metadata import quality
 from metadata.messages import Text
@@ -48,8 +49,9 @@ def timeliness_page():  # type: ignore[no-untyped-def]
         groups.append((publisher, mine, points, chart))
     counts = {state: sum(1 for e in entries if e.timeliness.state == state)
               for state in timeliness.STATES}
+    failing = {s.dataset_id: s for s in failing_sources(engine)}
     return page("participation/timeliness.html", groups=groups, counts=counts,
-                state_labels=STATE_LABELS, frequencies=FREQUENCIES)
+                state_labels=STATE_LABELS, frequencies=FREQUENCIES, failing=failing)
 
 
 @bp.get(f"/timeliness/overdue.{FMT}")

@@ -14,6 +14,7 @@ from app.state import current_portal
 from datasets import catalog, search
 from datasets.charts import Chart, charts_for
 from datasets.preview import Preview, first_rows
+from datasets.sources import get_source
 from metadata.records import Dataset, Release
 from metadata.vocab import FREQUENCIES, LICENCES, THEMES
 from publishers.registry import get_publisher, get_publisher_by_id
@@ -145,7 +146,7 @@ def dataset_page(slug: str):  # type: ignore[no-untyped-def]
                  release=next((r for r in releases if r.status == "published"), None),
                  view=(view := _dataset_view(dataset, releases)), jsonld=jsonld(slug),
                  column_titles=present.column_titles(view.fields),
-                 licence=LICENCES.get(dataset.licence),
+                 licence=LICENCES.get(dataset.licence), source=get_source(engine, slug),
                  base_url=current_app.config["OTKRITO"]["BASE_URL"].rstrip("/"))
 
 

@@ -32,9 +32,19 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> Non
     # otherwise (the workers uvicorn starts read the same environment).
     if not os.environ.get("OTKRITO_BASE_URL"):
         os.environ["OTKRITO_BASE_URL"] = served_url(host, port)
+    start_scheduler(settings)
     # The import string (not an app object) lets uvicorn build the app in each worker process.
     uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers,
                 lifespan="on", log_level="info")
+
+
+def start_scheduler(settings: dict) -> None:
+    """Check scheduled sources from this process, unless `otkrito worker` processes do (queue)."""
+    from app.jobs.mode import QUEUE, jobs_mode
+    from app.jobs.scheduler import SchedulerThread
+
+    if jobs_mode(settings) != QUEUE:
+        SchedulerThread(settings).start()
 
 
 def served_url(host: str, port: int) -> str:

@@ -5,13 +5,13 @@ No JSON column (see 0005 about JSONB): every value is plain text, integers and t
 tables are the same on SQLite and PostgreSQL.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0006 (0005 on the follow branch before it merged sources; the lead relinks the chain)
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

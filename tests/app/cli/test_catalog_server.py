@@ -181,7 +181,9 @@ def test_migration_0005_turns_json_values_into_jsonb_and_back(old_catalog: str) 
     upgrade_to(old_catalog, "0004", down=True)  # downgrade() puts json back
     assert {k for k, v in upgraded.items() if v == "json"} == {"datasets.table_schema",
                                                                "upload_jobs.schema"}
-    assert len(upgraded) == 9 and set(kinds().values()) == {"json"}
+    # The JSON columns of the tables 0005 knows (later migrations add tables of their own).
+    known = {k for k in upgraded if k.split(".")[0] in {"datasets", "releases", "audit_events", "upload_jobs"}}
+    assert len(known) == 9 and set(kinds().values()) == {"json"}
 
 
 def test_a_node_of_a_postgresql_catalog_refuses_to_start_without_the_secret_key(
