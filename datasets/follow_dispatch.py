@@ -144,7 +144,7 @@ def _hooks(conn: Connection, dataset: Dataset | None, event: Event) -> list[webh
     if dataset is None:
         return []
     return webhooks.matching(conn, publisher_id=dataset.publisher_id, dataset_id=dataset.id,
-                             event_type=webhooks.OF_KIND[event.kind])
+                             event_type=webhooks.OF_KIND[event.kind], since=event.created_at)
 
 
 def _expand(engine: Engine, news: _News, event: Event, now: datetime) -> int:

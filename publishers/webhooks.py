@@ -126,10 +126,12 @@ def remove(conn: Connection, webhook_id: int, *, actor: str) -> None:
     audit.record(conn, actor=actor, action="webhook.remove", target=str(webhook_id), detail={})
 
 
-def matching(conn: Connection, *, publisher_id: int, dataset_id: int, event_type: str) -> list[Webhook]:
-    """Return the active webhooks told about this event of this dataset."""
+def matching(conn: Connection, *, publisher_id: int, dataset_id: int, event_type: str,
+             since: datetime) -> list[Webhook]:
+    """Return the active webhooks told about this event of this dataset (registered by `since`,
+    the event's time: a new webhook hears of what happens after it, not of older news)."""
     rows = conn.execute(sa.select(webhooks).where(
-        webhooks.c.active.is_(True), webhooks.c.publisher_id == publisher_id,
+        webhooks.c.active.is_(True), webhooks.c.publisher_id == publisher_id, webhooks.c.created_at <= since,
         sa.or_(webhooks.c.dataset_id.is_(None), webhooks.c.dataset_id == dataset_id)))
     return [h for h in map(_webhook, rows) if event_type in h.events]
 
