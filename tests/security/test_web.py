@@ -46,7 +46,8 @@ def _write_routes(app: Flask) -> list[tuple[str, str, str]]:
 def _fill(world: World, rule: str, item_id: int) -> str:
     values = {"slug": "a-data", "publisher": "a", "job_id": world.job_a, "version": "1",
               "token_id": str(world.token_a_id), "user_id": str(world.member_a_id),
-              "item_id": str(item_id), "action": "package_list", "token": "forged"}
+              "item_id": str(item_id), "action": "package_list", "token": "forged", "webhook_id": "1",
+              "delivery_id": "1"}
     url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values.get(m.group(1), "MISSING"), rule)
     assert "MISSING" not in url, f"add a value for {rule}"
     return url

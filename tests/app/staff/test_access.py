@@ -25,7 +25,8 @@ def _routes(world: World) -> list[tuple[str, str, str]]:
 def _url(world: World, rule: str) -> str:
     """Fill a rule's parameters with publisher a's objects."""
     values = {"slug": "a-data", "publisher": "a", "job_id": world.job_a, "version": "1",
-              "token_id": str(world.token_a_id), "user_id": str(world.member_a_id), "fmt": "json"}
+              "token_id": str(world.token_a_id), "user_id": str(world.member_a_id), "fmt": "json",
+              "webhook_id": "1", "delivery_id": "1"}
     url = rule
     for name, value in values.items():
         for converter in ("", "int:"):
