@@ -65,6 +65,8 @@ SETTINGS: tuple[Setting, ...] = (
             "'Otkrito <noreply@example.bg>'; required with OTKRITO_SMTP_URL."),
     Setting("MAIL_LEASE_SECONDS", 120.0, "How long a sender holds a message it is sending; a "
             "message of a sender that died is sent again after this.", float),
+    Setting("REMINDER_DAYS", 7, "Days before a dataset's update is due that its publisher's staff get a "
+            "reminder by e-mail (and again on the day it becomes overdue); -1: no reminders.", int),
     Setting("WEBHOOK_TIMEOUT_SECONDS", 10.0, "How long a webhook delivery waits to connect and "
             "for the answer before it counts as failed (and is retried).", float),
     Setting("MAIL_POLL_SECONDS", 30.0, "How often the sender inside `otkrito serve` or "

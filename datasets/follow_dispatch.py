@@ -15,7 +15,7 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from datasets import catalog, follow_news, timeliness, webhook_payload
+from datasets import catalog, follow_news, staff_reminders, timeliness, webhook_payload
 from datasets.follow import Mailer, manage_url, unsubscribe_url
 from datasets.instance import Instance
 from metadata import mail_message
@@ -233,8 +233,12 @@ def record_overdue(engine: Engine, *, now: datetime) -> None:
                                  now=now)
 
 
-def dispatch(instance: Instance, engine: Engine, mailer: Mailer, *, now: datetime | None = None) -> int:
-    """Do everything that is due now; return how many messages went into the outbox."""
+def dispatch(instance: Instance, engine: Engine, mailer: Mailer, *, now: datetime | None = None,
+             reminder_days: int | None = None) -> int:
+    """Do everything that is due now; return how many messages went into the outbox.
+
+    `reminder_days` (OTKRITO_REMINDER_DAYS) also reminds staff of updates due; None: no reminders.
+    """
     now = now or datetime.now(timezone.utc)
     record_overdue(engine, now=now)
     news = _News(instance, engine, mailer, now)
@@ -248,6 +252,8 @@ def dispatch(instance: Instance, engine: Engine, mailer: Mailer, *, now: datetim
         for event in waiting:
             queued += _expand(engine, news, event, now)
     queued += _digests(engine, news, now)
+    if reminder_days is not None:
+        queued += staff_reminders.send_due(engine, mailer, days=reminder_days, now=now)
     with engine.begin() as conn:
         subscriptions.purge(conn, now=now)
         outbox.forget_old(conn, now=now, keep=KEEP_SENT)

@@ -21,7 +21,7 @@ def new_message_id(domain: str) -> str:
     return make_msgid(domain=domain or "otkrito.invalid")
 
 
-def build(mail: Mail, *, sender: str, to: str, message_id: str, unsubscribe_url: str,
+def build(mail: Mail, *, sender: str, to: str, message_id: str, unsubscribe_url: str | None,
           now: datetime) -> str:
     """Return the whole message as text, ready for SMTP."""
     message = EmailMessage(policy=POLICY)
@@ -31,8 +31,9 @@ def build(mail: Mail, *, sender: str, to: str, message_id: str, unsubscribe_url:
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
-    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if unsubscribe_url:  # a subscriber's message; a staff reminder has no list to leave
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(render_text(mail))
     message.add_alternative(render_html(mail), subtype="html")
     # After the parts: making the message multipart moves Content-* headers into its first part.

@@ -117,6 +117,17 @@ FOLLOW_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "mail.footer.manage": ("Всички абонаменти на този адрес", "All subscriptions of this address"),
     "mail.footer.unsubscribe": ("Отписване с едно щракване", "Unsubscribe in one click"),
+    # Reminders to staff
+    "mail.reminder.intro": ("Напомняне от портала за отворени данни", "A reminder from the open data portal"),
+    "mail.reminder.subject.before": ("Напомняне: „{title}“ скоро трябва да бъде обновен",
+                                     "Reminder: “{title}” is due for an update soon"),
+    "mail.reminder.subject.overdue": ("Просрочено: „{title}“ не е обновен навреме",
+                                      "Overdue: “{title}” was not updated in time"),
+    "mail.reminder.before": ("Наборът „{title}“ трябва да бъде обновен до {due}.",
+                             "The dataset “{title}” is due for an update by {due}."),
+    "mail.reminder.overdue": ("Обновяването на „{title}“ закъснява: срокът беше {due}.",
+                              "The update of “{title}” is overdue: it was due by {due}."),
+    "mail.reminder.upload": ("Качете новата версия", "Upload the new version"),
     # Webhooks
     "webhook.bad-events": ("Изберете поне едно събитие от: {events}.", "Choose at least one event of: {events}."),
     "webhook.not-found": ("Няма такъв уебхук или доставка.", "There is no such webhook or delivery."),

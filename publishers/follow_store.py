@@ -67,7 +67,9 @@ follow_pending = sa.Table(
 mail_outbox = sa.Table(
     "mail_outbox", catalog,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("address_id", sa.Integer, sa.ForeignKey("follow_addresses.id"), nullable=False),
+    # A subscriber's message names its address; a staff reminder its recipient instead.
+    sa.Column("address_id", sa.Integer, sa.ForeignKey("follow_addresses.id")),
+    sa.Column("recipient", String(254)),
     sa.Column("message_id", String(200), nullable=False, unique=True),
     sa.Column("kind", String(12), nullable=False),  # confirm, news, digest
     sa.Column("raw", Text, nullable=False),
@@ -115,4 +117,15 @@ webhook_deliveries = sa.Table(
     sa.Column("last_error", Text, nullable=False, server_default=""),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("delivered_at", sa.DateTime(timezone=True)),
+)
+
+# Reminders to a publisher's staff: one per dataset, due date and kind ("before", "overdue"),
+# written with its messages, so it is sent once and the timeliness page can say it was.
+staff_reminders = sa.Table(
+    "staff_reminders", catalog,
+    sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id"), primary_key=True),
+    sa.Column("due", String(10), primary_key=True),
+    sa.Column("kind", String(10), primary_key=True),
+    sa.Column("recipients", sa.Integer, nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -26,7 +26,7 @@ class Leased:
     """A message a sender holds: send `raw` to `to`, then say how it went with the owner."""
 
     id: int
-    address_id: int
+    address_id: int | None  # None: a staff reminder (no subscriber, no bounce counting)
     message_id: str
     raw: str
     to: str
@@ -34,10 +34,10 @@ class Leased:
     owner: str
 
 
-def enqueue(conn: Connection, *, address_id: int, message_id: str, kind: str, raw: str,
-            now: datetime) -> None:
-    """Add a finished message, in the caller's transaction."""
-    conn.execute(mail_outbox.insert().values(address_id=address_id, message_id=message_id,
+def enqueue(conn: Connection, *, address_id: int | None, message_id: str, kind: str, raw: str,
+            now: datetime, recipient: str | None = None) -> None:
+    """Add a finished message, in the caller's transaction (a subscriber's, or a recipient's)."""
+    conn.execute(mail_outbox.insert().values(address_id=address_id, recipient=recipient, message_id=message_id,
                                              kind=kind, raw=raw, state="pending", attempts=0,
                                              next_attempt_at=now, created_at=now))
 
@@ -73,10 +73,10 @@ def lease(engine: Engine, *, seconds: float, now: datetime | None = None) -> Lea
                 continue
             found = conn.execute(
                 sa.select(mail_outbox, follow_addresses.c.email)
-                .join(follow_addresses, follow_addresses.c.id == mail_outbox.c.address_id)
+                .outerjoin(follow_addresses, follow_addresses.c.id == mail_outbox.c.address_id)
                 .where(mail_outbox.c.id == row.id)).one()
-            return Leased(found.id, found.address_id, found.message_id, found.raw, found.email,
-                          found.attempts, owner)
+            return Leased(found.id, found.address_id, found.message_id, found.raw,
+                          found.email or found.recipient, found.attempts, owner)
     return None
 
 

@@ -41,7 +41,9 @@ class Round:
 def run_once(portal: Portal, smtp: Smtp | None) -> Round:
     """Dispatch what is due, deliver webhooks and, with an SMTP server, send the outbox."""
     settings = portal.settings
-    queued = dispatch(portal.instance, portal.engine, mailer_of(settings))
+    # Staff reminders only with a way to send them: otherwise they would wait in the outbox.
+    days = int(settings["REMINDER_DAYS"]) if smtp is not None and int(settings["REMINDER_DAYS"]) >= 0 else None
+    queued = dispatch(portal.instance, portal.engine, mailer_of(settings), reminder_days=days)
     hooks = webhook_sender.send_due(portal.engine, allow=allowed_networks(settings.get("FETCH_ALLOW")),
                                     timeout=float(settings["WEBHOOK_TIMEOUT_SECONDS"]),
                                     lease_seconds=float(settings["MAIL_LEASE_SECONDS"]))

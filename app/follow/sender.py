@@ -58,7 +58,8 @@ def send_due(engine: Engine, smtp: Smtp, *, mail_from: str, lease_seconds: float
                 with engine.begin() as conn:
                     if code is not None and 500 <= code < 600:
                         outbox.fail(conn, held, detail, now=now())
-                        if subscriptions.bounced(conn, held.address_id, now=now()):
+                        if held.address_id is not None and subscriptions.bounced(
+                                conn, held.address_id, now=now()):
                             outbox.drop_for_disabled(conn, held.address_id)
                         state = "failed"
                     else:

@@ -18,6 +18,7 @@ from metadata import quality
 from metadata.messages import Text
 from metadata.records import Dataset, Release
 from metadata.vocab import FREQUENCIES
+from publishers import staff_reminders
 from publishers.registry import get_publisher_by_id, list_publishers
 
 bp = Blueprint("participation", __name__, template_folder="templates")
@@ -51,7 +52,8 @@ def timeliness_page():  # type: ignore[no-untyped-def]
               for state in timeliness.STATES}
     failing = {s.dataset_id: s for s in failing_sources(engine)}
     return page("participation/timeliness.html", groups=groups, counts=counts,
-                state_labels=STATE_LABELS, frequencies=FREQUENCIES, failing=failing)
+                state_labels=STATE_LABELS, frequencies=FREQUENCIES, failing=failing,
+                reminders=staff_reminders.sent_for(engine, [e.dataset.id for e in entries]))
 
 
 @bp.get(f"/timeliness/overdue.{FMT}")

@@ -1,5 +1,5 @@
 """E-mail subscriptions (addresses, subscriptions, events, digests waiting, the mail outbox) and
-webhooks with their delivery log.
+webhooks with their delivery log, and reminders to staff.
 
 No JSON column (see 0005 about JSONB): every value is plain text, integers and times, so the
 tables are the same on SQLite and PostgreSQL.
@@ -64,7 +64,8 @@ def upgrade() -> None:
     op.create_table(
         "mail_outbox",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("address_id", sa.Integer, sa.ForeignKey("follow_addresses.id"), nullable=False),
+        sa.Column("address_id", sa.Integer, sa.ForeignKey("follow_addresses.id")),
+        sa.Column("recipient", sa.String(254)),
         sa.Column("message_id", sa.String(200), nullable=False, unique=True),
         sa.Column("kind", sa.String(12), nullable=False),
         sa.Column("raw", sa.Text, nullable=False),
@@ -110,9 +111,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["state", "next_attempt_at"])
     op.create_index("ix_webhook_deliveries_hook", "webhook_deliveries", ["webhook_id", "id"])
+    op.create_table(
+        "staff_reminders",
+        sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id"), primary_key=True),
+        sa.Column("due", sa.String(10), primary_key=True),
+        sa.Column("kind", sa.String(10), primary_key=True),
+        sa.Column("recipients", sa.Integer, nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
-    for table in ("webhook_deliveries", "webhooks", "mail_outbox", "follow_pending", "follow_events", "follow_subscriptions",
+    for table in ("staff_reminders", "webhook_deliveries", "webhooks", "mail_outbox", "follow_pending", "follow_events", "follow_subscriptions",
                   "follow_addresses"):
         op.drop_table(table)
