@@ -152,9 +152,10 @@ def unsubscribe(engine: Engine, secret_key: str, token: str, *, only: list[int] 
     with engine.begin() as conn:
         purpose = "manage" if only is not None else "unsubscribe"
         address_id, payload = _address_of(conn, secret_key, purpose, token)
-        ids = only if only is not None else [int(i) for i in payload.get("u", []) if isinstance(i, int)]
-        return subscriptions.end(conn, address_id, ids or None if only is None else ids,
-                                 now=now or datetime.now(timezone.utc))
+        if only is None:  # the link's own subscriptions (all of the address's, if it names none)
+            named = [i for i in payload.get("u", []) if isinstance(i, int)]
+            return subscriptions.end(conn, address_id, named or None, now=now or datetime.now(timezone.utc))
+        return subscriptions.end(conn, address_id, only, now=now or datetime.now(timezone.utc))
 
 
 def unsubscribe_all(engine: Engine, secret_key: str, token: str, *, now: datetime | None = None) -> int:

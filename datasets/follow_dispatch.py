@@ -214,7 +214,8 @@ def _digest(engine: Engine, news: _News, address_id: int, frequency: str, lang: 
             return 0
         count = len({b.dataset_url for b in blocks})
         return _enqueue(conn, news.mailer, address_id=address_id, subscription_ids=subs, lang=lang,
-                        subject=phrase(lang, "mail.digest.subject", site=news.mailer.site, count=count),
+                        subject=phrase(lang, "mail.digest.subject" if count > 1 else "mail.digest.subject-one",
+                                       site=news.mailer.site, count=count),
                         intro=phrase(lang, f"mail.digest.intro.{frequency}"), blocks=blocks,
                         kind="digest", now=now)
 

@@ -104,6 +104,7 @@ FOLLOW_MESSAGES: dict[str, tuple[str, str]] = {
         "new version has been published.",
     ),
     "mail.digest.subject": ("{site}: новини за {count} набора от данни", "{site}: news on {count} datasets"),
+    "mail.digest.subject-one": ("{site}: новини за един набор от данни", "{site}: news on one dataset"),
     "mail.digest.intro.daily": ("Новините от последния ден за наборите, които следите.",
                                 "The news of the last day on the datasets you follow."),
     "mail.digest.intro.weekly": ("Новините от последната седмица за наборите, които следите.",

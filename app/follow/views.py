@@ -12,7 +12,6 @@ from app.i18n import current_lang
 from app.state import current_portal
 from datasets import follow
 from metadata.errors import InvalidInput
-from metadata.messages import Text
 from publishers import feedback, follow_tokens, subscriptions
 
 bp = Blueprint("follow", __name__, template_folder="templates")
@@ -59,7 +58,7 @@ def form():  # type: ignore[no-untyped-def]
     except InvalidInput:
         what = None
     if what is None:
-        return _page("follow/error.html", 404, error=Text(*_bad_target()))
+        return _page("follow/error.html", 404, error=InvalidInput("follow.bad-target").text)
     values = {"email": request.form.get("email", "")[:1000], "frequency": request.form.get("frequency", "immediate"),
               "lang": request.form.get("mail_lang", current_lang()), "consent": request.form.get("consent") == "yes"}
     if request.method == "GET":
@@ -74,11 +73,6 @@ def form():  # type: ignore[no-untyped-def]
     except InvalidInput as error:
         return _page("follow/form.html", 422, kind=kind, target=target, what=what, values=values, error=error.text)
     return redirect(url_for("follow.sent", **({"lang": "en"} if current_lang() == "en" else {})))
-
-
-def _bad_target() -> tuple[str, str]:
-    error = InvalidInput("follow.bad-target")
-    return error.text.bg, error.text.en
 
 
 @bp.get("/follow/sent")

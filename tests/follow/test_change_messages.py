@@ -133,7 +133,7 @@ def test_a_daily_digest_waits_a_day_and_groups_the_news_by_dataset(
     assert len(smtp.inbox.to(EMAIL)) == 1  # only the confirmation so far
     assert deliver(portal, smtp, mailer, now=datetime.now(timezone.utc) + timedelta(days=1, minutes=1)) == 1
     digest = smtp.inbox.to(EMAIL)[-1]
-    assert digest["Subject"] == "127.0.0.1:8000: news on 1 datasets"
+    assert digest["Subject"] == "127.0.0.1:8000: news on one dataset"
     text, html = parts(digest)
     assert text.count("Budget of Levski\n") == 1  # one heading for the dataset ...
     assert "Version 2 has been published." in text and "Version 3 has been published." in text  # ... both news
