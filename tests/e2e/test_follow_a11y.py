@@ -94,3 +94,40 @@ def test_an_invalid_address_is_announced_and_passes_axe(follow_server, browser) 
         assert violations(page) == []
     finally:
         context.close()
+
+
+def test_the_workspace_webhook_pages_pass_axe(portal, live_server, browser, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime, timezone
+
+    from publishers.registry import add_publisher
+    from publishers.users import add_user, grant
+    from publishers.webhooks import EVENTS, enqueue, register
+
+    add_publisher(portal.engine, "levski", name_bg="Община Левски", name_en="Municipality of Levski")
+    add_user(portal.engine, "clerk@levski.bg", password="correct horse battery staple")
+    grant(portal.engine, "clerk@levski.bg", "editor", publisher="levski")
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/staff/?lang=en")
+        page.fill("#email", "clerk@levski.bg")
+        page.fill("#password", "correct horse battery staple")
+        with page.expect_navigation():
+            page.click("main form.stack button[type=submit]")
+        page.goto(f"{live_server}/staff/publishers/levski/webhooks?lang=en")
+        assert violations(page) == []
+        page.fill("#url", "http://hooks.example/")  # refused: https only, said next to the form
+        with page.expect_navigation():
+            page.click("main form.stack button[type=submit]")
+        assert "must start with https://" in page.inner_text("#webhook-error")
+        assert violations(page) == []
+        with portal.engine.begin() as conn:  # one webhook with one delivery, for its log page
+            hook, _ = register(conn, publisher_id=1, dataset_id=None, url="https://hooks.example/a",
+                               events=EVENTS, actor="t", now=datetime.now(timezone.utc))
+            enqueue(conn, webhook_id=hook.id, event_type="release.published", body="{}",
+                    now=datetime.now(timezone.utc))
+        page.goto(f"{live_server}/staff/publishers/levski/webhooks/{hook.id}?lang=en")
+        assert "release.published" in page.inner_text("main table")
+        assert violations(page) == []
+    finally:
+        context.close()
