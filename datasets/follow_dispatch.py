@@ -258,4 +258,6 @@ def dispatch(instance: Instance, engine: Engine, mailer: Mailer, *, now: datetim
     with engine.begin() as conn:
         subscriptions.purge(conn, now=now)
         outbox.forget_old(conn, now=now, keep=KEEP_SENT)
+        webhooks.forget_old(conn, now=now, keep=KEEP_SENT)
+        follow_events.forget_old(conn, now=now, keep=KEEP_SENT)
     return queued

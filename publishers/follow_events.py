@@ -8,12 +8,12 @@ messages in the outbox and marks it dispatched, in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from publishers.follow_store import follow_events
+from publishers.follow_store import follow_events, follow_pending
 from publishers.upsert import insert_once
 
 
@@ -57,3 +57,10 @@ def get(conn: Connection, event_ids: list[int]) -> list[Event]:
     rows = conn.execute(sa.select(follow_events).where(follow_events.c.id.in_(event_ids))
                         .order_by(follow_events.c.id))
     return [_event(r) for r in rows]
+
+
+def forget_old(conn: Connection, *, now: datetime, keep: timedelta) -> None:
+    """Delete events dispatched longer than `keep` ago that no digest still waits for."""
+    conn.execute(follow_events.delete().where(
+        follow_events.c.dispatched_at < now - keep,
+        follow_events.c.id.not_in(sa.select(follow_pending.c.event_id))))

@@ -210,3 +210,9 @@ def resend(conn: Connection, webhook_id: int, delivery_id: int, *, actor: str, n
     if changed != 1:
         raise NotFound("webhook.not-found")
     audit.record(conn, actor=actor, action="webhook.resend", target=f"{webhook_id}/{delivery_id}", detail={})
+
+
+def forget_old(conn: Connection, *, now: datetime, keep: timedelta) -> None:
+    """Delete log entries of deliveries that ended (delivered or failed) longer than `keep` ago."""
+    conn.execute(webhook_deliveries.delete().where(webhook_deliveries.c.state.in_(("delivered", "failed")),
+                                                   webhook_deliveries.c.created_at < now - keep))
