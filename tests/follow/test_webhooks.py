@@ -222,3 +222,34 @@ def test_the_workspace_registers_shows_the_log_and_sends_again(
     deliver(app, portal)
     assert [h["webhook-id"] for h, _ in receiver.requests] == [row.msg_id, row.msg_id]
     assert [json.loads(b) for _, b in receiver.requests][0] == [json.loads(b) for _, b in receiver.requests][1]
+
+
+def test_otkrito_serve_delivers_webhooks_in_the_background(
+        portal: Portal, token: str, receiver: Receiver, tmp_path: Path) -> None:
+    import httpx
+
+    from tests.conftest import HTTP_TIMEOUT, start_server, stop_server, until
+
+    publish_budget(portal, tmp_path, ROWS)
+    running = start_server(["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", "{port}"], env={
+        "OTKRITO_INSTANCE": str(portal.instance.root), "OTKRITO_FETCH_ALLOW": "127.0.0.0/8",
+        "OTKRITO_MAIL_POLL_SECONDS": "0.2", "OTKRITO_SECRET_KEY": SECRET}, ready="/sql/")
+    try:
+        answer = httpx.post(f"{running.url}/api/v1/webhooks", headers={"Authorization": f"Bearer {token}"},
+                            json={"url": receiver.url, "events": ["release.published"]}, timeout=HTTP_TIMEOUT)
+        assert answer.status_code == 201, answer.text
+        publish_budget(portal, tmp_path, CHANGED_ROWS)
+        [(headers, body)] = until(lambda: receiver.requests, "the server to deliver the webhook")
+        assert by_hand(answer.json()["secret"], headers, body)
+        assert json.loads(body)["data"]["diff"]["changed"] == 1
+        url = f"{running.url}/api/v1/webhooks/{answer.json()['id']}/deliveries"
+        auth = {"Authorization": f"Bearer {token}"}
+
+        def logged() -> list[Any]:
+            found = httpx.get(url, headers=auth, timeout=HTTP_TIMEOUT).json()
+            return found if found and found[0]["state"] == "delivered" else []
+        log = until(logged, "the log to say delivered")
+        assert [(d["state"], d["msg_id"], d["last_status"]) for d in log] == [
+            ("delivered", headers["webhook-id"], 204)]
+    finally:
+        stop_server(running)
