@@ -235,13 +235,16 @@ def record_overdue(engine: Engine, *, now: datetime) -> None:
 
 
 def dispatch(instance: Instance, engine: Engine, mailer: Mailer, *, now: datetime | None = None,
-             reminder_days: int | None = None) -> int:
+             reminder_days: int | None = None, timeliness_checks: bool = True) -> int:
     """Do everything that is due now; return how many messages went into the outbox.
 
     `reminder_days` (OTKRITO_REMINDER_DAYS) also reminds staff of updates due; None: no reminders.
+    `timeliness_checks` False skips looking for overdue datasets and reminders (they read every
+    dataset's releases: the background thread does it every few minutes, not every round).
     """
     now = now or datetime.now(timezone.utc)
-    record_overdue(engine, now=now)
+    if timeliness_checks:
+        record_overdue(engine, now=now)
     news = _News(instance, engine, mailer, now)
     queued = 0
     while True:
@@ -253,7 +256,7 @@ def dispatch(instance: Instance, engine: Engine, mailer: Mailer, *, now: datetim
         for event in waiting:
             queued += _expand(engine, news, event, now)
     queued += _digests(engine, news, now)
-    if reminder_days is not None:
+    if reminder_days is not None and timeliness_checks:
         queued += staff_reminders.send_due(engine, mailer, days=reminder_days, now=now)
     with engine.begin() as conn:
         subscriptions.purge(conn, now=now)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -23,6 +24,7 @@ from datasets.follow import Mailer
 from datasets.follow_dispatch import dispatch
 
 log = logging.getLogger("otkrito.mail")
+TIMELINESS_EVERY = 600.0
 
 
 def mailer_of(settings: Mapping[str, Any]) -> Mailer:
@@ -38,12 +40,13 @@ class Round:
     hooks: webhook_sender.Counts
 
 
-def run_once(portal: Portal, smtp: Smtp | None) -> Round:
+def run_once(portal: Portal, smtp: Smtp | None, *, timeliness_checks: bool = True) -> Round:
     """Dispatch what is due, deliver webhooks and, with an SMTP server, send the outbox."""
     settings = portal.settings
     # Staff reminders only with a way to send them: otherwise they would wait in the outbox.
     days = int(settings["REMINDER_DAYS"]) if smtp is not None and int(settings["REMINDER_DAYS"]) >= 0 else None
-    queued = dispatch(portal.instance, portal.engine, mailer_of(settings), reminder_days=days)
+    queued = dispatch(portal.instance, portal.engine, mailer_of(settings), reminder_days=days,
+                      timeliness_checks=timeliness_checks)
     hooks = webhook_sender.send_due(portal.engine, allow=allowed_networks(settings.get("FETCH_ALLOW")),
                                     timeout=float(settings["WEBHOOK_TIMEOUT_SECONDS"]),
                                     lease_seconds=float(settings["MAIL_LEASE_SECONDS"]))
@@ -61,9 +64,14 @@ def start(portal: Portal) -> threading.Event:
     every = float(portal.settings["MAIL_POLL_SECONDS"])
 
     def loop() -> None:
+        checked = float("-inf")
         while True:
             try:
-                run_once(portal, smtp)
+                # News of releases at every round; overdue datasets and reminders (a read of every
+                # dataset's releases) at most every TIMELINESS_EVERY seconds.
+                due = time.monotonic() - checked >= TIMELINESS_EVERY
+                run_once(portal, smtp, timeliness_checks=due)
+                checked = time.monotonic() if due else checked
             except Exception:  # a bad round must not end the loop; the next one tries again
                 log.exception("Sending subscribers' mail or webhooks failed")
             if stop.wait(every):
