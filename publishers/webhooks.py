@@ -126,6 +126,12 @@ def remove(conn: Connection, webhook_id: int, *, actor: str) -> None:
     audit.record(conn, actor=actor, action="webhook.remove", target=str(webhook_id), detail={})
 
 
+def any_active(engine: Engine) -> bool:
+    """Tell whether any webhook is registered (one cheap read)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(webhooks.c.id).where(webhooks.c.active.is_(True)).limit(1)).first() is not None
+
+
 def matching(conn: Connection, *, publisher_id: int, dataset_id: int, event_type: str,
              since: datetime) -> list[Webhook]:
     """Return the active webhooks told about this event of this dataset (registered by `since`,

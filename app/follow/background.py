@@ -22,6 +22,7 @@ from app.state import Portal
 from datasets.fetch import allowed_networks
 from datasets.follow import Mailer
 from datasets.follow_dispatch import dispatch
+from publishers import webhooks
 
 log = logging.getLogger("otkrito.mail")
 TIMELINESS_EVERY = 600.0
@@ -69,9 +70,12 @@ def start(portal: Portal) -> threading.Event:
             try:
                 # News of releases at every round; overdue datasets and reminders (a read of every
                 # dataset's releases) at most every TIMELINESS_EVERY seconds.
-                due = time.monotonic() - checked >= TIMELINESS_EVERY
-                run_once(portal, smtp, timeliness_checks=due)
-                checked = time.monotonic() if due else checked
+                # Without mail and without webhooks there is nothing to send: the round only
+                # reads, so a portal that uses neither never writes here.
+                if smtp is not None or webhooks.any_active(portal.engine):
+                    due = time.monotonic() - checked >= TIMELINESS_EVERY
+                    run_once(portal, smtp, timeliness_checks=due)
+                    checked = time.monotonic() if due else checked
             except Exception:  # a bad round must not end the loop; the next one tries again
                 log.exception("Sending subscribers' mail or webhooks failed")
             if stop.wait(every):
