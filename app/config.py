@@ -61,6 +61,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EGOV_URL", "https://data.egov.bg", "The national open data portal whose API "
             "`otkrito egov sync` calls (POST <url>/api/<action>); publishers' API keys are sent "
             "to this origin only."),
+    Setting("SMTP_URL", None, "SMTP server for subscribers' e-mail: smtp://host:port (add "
+            "?starttls=1 for STARTTLS) or smtps://host:port; user and password may be in the URL. "
+            "Unset: no subscription forms and no mail."),
+    Setting("SMTP_USER", None, "SMTP user, when it is not in OTKRITO_SMTP_URL."),
+    Setting("SMTP_PASSWORD", None, "SMTP password, when it is not in OTKRITO_SMTP_URL (never logged)."),
+    Setting("SMTP_CA_FILE", None, "CA certificates (PEM) to check the SMTP server's certificate "
+            "against, instead of the system's."),
+    Setting("SMTP_TIMEOUT_SECONDS", 30.0, "How long the sender waits for the SMTP server.", float),
+    Setting("MAIL_FROM", None, "The From address of subscribers' e-mail, e.g. "
+            "'Otkrito <noreply@example.bg>'; required with OTKRITO_SMTP_URL."),
+    Setting("MAIL_LEASE_SECONDS", 120.0, "How long a sender holds a message it is sending; a "
+            "message of a sender that died is sent again after this.", float),
+    Setting("REMINDER_DAYS", 7, "Days before a dataset's update is due that its publisher's staff get a "
+            "reminder by e-mail (and again on the day it becomes overdue); -1: no reminders.", int),
+    Setting("WEBHOOK_TIMEOUT_SECONDS", 10.0, "How long a webhook delivery waits to connect and "
+            "for the answer before it counts as failed (and is retried).", float),
+    Setting("MAIL_POLL_SECONDS", 30.0, "How often the sender inside `otkrito serve` or "
+            "`otkrito worker` looks for news and mail due.", float),
 )
 
 

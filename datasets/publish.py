@@ -38,7 +38,7 @@ from datasets.storage import discard, release_prefix
 from datasets.validate import checked_report, checker_for, validate_csv
 from metadata.errors import StorageFull, ValidationFailed
 from metadata.records import Dataset, Publisher, ReleaseFile
-from publishers import audit
+from publishers import audit, follow_events
 from publishers.registry import get_publisher_by_id
 
 Progress = Callable[[str, int], None]
@@ -288,6 +288,8 @@ def switch(job: Job) -> Job:
                                    created_at=job.created_at)
             if job.on_commit:
                 job.on_commit(conn, job.version)
+            # Subscribers hear of the release if and only if it commits.
+            follow_events.record(conn, "release", job.dataset.id, job.version)
             if job.schema_inferred:
                 catalog.set_table_schema(conn, job.dataset.id, job.schema or {})
             audit.record(conn, actor=job.actor, action="release.publish",

@@ -20,7 +20,7 @@ from datasets.instance import Instance, dataset_lock
 from datasets.storage import discard, release_prefix
 from metadata.errors import Conflict
 from metadata.records import Release
-from publishers import audit
+from publishers import audit, follow_events
 from publishers.store import datasets, releases
 
 
@@ -43,6 +43,7 @@ def withdraw_release(instance: Instance, engine: Engine, slug: str, version: int
             audit.record(conn, actor=actor, action="release.withdraw",
                          target=f"{slug}/{version}", detail={"reason": reason.strip()},
                          public=True)
+            follow_events.record(conn, "withdrawal", dataset.id, version)
             catalog.bump_generation(conn)
         # Only after the commit: until then the release is still served and must stay whole.
         remove_files(instance, slug, version)

@@ -186,6 +186,7 @@ def text(message_id: str, **params: Any) -> Text:
 def _merge() -> None:
     from metadata.messages_bulk import BULK_MESSAGES
     from metadata.messages_egov import EGOV_MESSAGES
+    from metadata.messages_follow import FOLLOW_MESSAGES
     from metadata.messages_harvest import HARVEST_MESSAGES
     from metadata.messages_jobs import JOBS_MESSAGES
     from metadata.messages_places import PLACES_MESSAGES
@@ -200,6 +201,7 @@ def _merge() -> None:
     MESSAGES.update(JOBS_MESSAGES)
     MESSAGES.update(PLACES_MESSAGES)
     MESSAGES.update(EGOV_MESSAGES)
+    MESSAGES.update(FOLLOW_MESSAGES)
     MESSAGES.update(FETCH_MESSAGES | SOURCES_MESSAGES)
     MESSAGES.update(BULK_MESSAGES)
     MESSAGES.update(HARVEST_MESSAGES)

@@ -14,6 +14,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "release.publish": frozenset({"admin", "editor"}),
     "release.withdraw": frozenset({"admin", "editor"}),
     "token.manage": frozenset({"admin"}),
+    "webhook.manage": frozenset({"admin", "editor"}),
     "member.manage": frozenset({"admin"}),
     "egov.view": frozenset({"admin", "editor"}),  # the data.egov.bg registration page
     "egov.manage": frozenset({"admin"}),  # its API key

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app.api import webhooks  # noqa: F401 (its views join the API's blueprint)
 from app.api.views import bp
 from app.staff.auth import csrf
 

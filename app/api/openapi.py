@@ -103,6 +103,35 @@ _ACCEPTED = ("Still running: {job: {id, state, stage, done, total, error, versio
              "the Location header is the status URL too")
 
 
+def _webhook_paths() -> dict[str, Any]:
+    hook = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    delivery = {"name": "delivery", "in": "path", "required": True, "schema": {"type": "integer"}}
+    body = {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["url", "events"],
+        "properties": {"url": {"type": "string", "format": "uri", "description": "https:// only"},
+                       "events": {"type": "array", "items": {"type": "string", "enum": [
+                           "release.published", "release.withdrawn", "dataset.overdue"]}},
+                       "dataset": {"type": "string", "description": "one dataset's slug; "
+                                                                    "omitted: all of the publisher's"}}}}}}
+    return {
+        "/webhooks": {
+            "get": {"summary": "The token's publisher's webhooks", "responses": {"200": _reply("Webhooks"),
+                                                                                  **_problems(401)}},
+            "post": {"summary": "Register a webhook (Standard Webhooks signatures)", "requestBody": body,
+                     "responses": {"201": _reply("Registered: the webhook and its signing secret, shown once"),
+                                   **_problems(400, 401, 403, 404)}}},
+        "/webhooks/{id}": {"parameters": [hook], "delete": {
+            "summary": "Remove a webhook", "responses": {"204": {"description": "Removed"},
+                                                         **_problems(401, 403, 404)}}},
+        "/webhooks/{id}/deliveries": {"parameters": [hook], "get": {
+            "summary": "The delivery log, newest first", "responses": {"200": _reply("Deliveries"),
+                                                                       **_problems(401, 403, 404)}}},
+        "/webhooks/{id}/deliveries/{delivery}/resend": {"parameters": [hook, delivery], "post": {
+            "summary": "Send a delivery again, with the same webhook-id and body",
+            "responses": {"202": _reply("Queued"), **_problems(401, 403, 404)}}},
+    }
+
+
 def document(base_url: str) -> dict[str, Any]:
     """Return the OpenAPI 3 document."""
     slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -152,6 +181,7 @@ def document(base_url: str) -> dict[str, Any]:
             "post": {"summary": "Withdraw a release", "requestBody": _json_body("Withdraw"),
                      "responses": {"200": _reply("Withdrawn", "Release"),
                                    **_problems(401, 403, 404, 409, 422)}}},
+        **_webhook_paths(),
     }
     components = {name: schema_object(cls) for name, cls in COMPONENTS.items()}
     components["ProblemDetails"] = _problem()

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 import procrastinate
 
+from app.follow import background
 from app.jobs.queue import worker_app
 from app.jobs.scheduler import schedule_forever
 from app.state import Portal, open_portal
@@ -30,15 +31,19 @@ def run_worker(settings: Mapping[str, Any], *, concurrency: int = 1) -> None:
     if is_sqlite(settings.get("DATABASE_URL")):
         raise NotReady("jobs.worker-needs-postgresql")
     portal = open_portal(dict(settings))  # refuses a catalog (or queue) not migrated
+    mail = None
     # Until the queue is served, a stop has nothing to wait for; then _serve takes over.
     before = {stop: signal.signal(stop, _exit_now) for stop in STOP_SIGNALS}
     try:
+        mail = background.start(portal)  # in cluster mode subscribers' mail is sent from here
         app = worker_app(portal.instance.catalog_url, concurrency=concurrency)
         asyncio.run(_serve(app, portal, concurrency=concurrency,
                            stalled=float(settings["JOBS_STALLED_SECONDS"])))
     finally:
         for stop, handler in before.items():
             signal.signal(stop, handler)
+        if mail is not None:
+            mail.set()
         portal.engine.dispose()
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 from markupsafe import escape
 
-from app.i18n import current_lang, localized
+from app.i18n import current_lang, field_text, localized
 from app.participation.feeds import MEDIA, Entry, render
 from app.participation.i18n import _p
 from app.participation.responses import FMT, feed_lang, feed_response, page, site
@@ -18,6 +18,7 @@ from metadata import quality
 from metadata.messages import Text
 from metadata.records import Dataset, Release
 from metadata.vocab import FREQUENCIES
+from publishers import staff_reminders
 from publishers.registry import get_publisher_by_id, list_publishers
 
 bp = Blueprint("participation", __name__, template_folder="templates")
@@ -51,7 +52,8 @@ def timeliness_page():  # type: ignore[no-untyped-def]
               for state in timeliness.STATES}
     failing = {s.dataset_id: s for s in failing_sources(engine)}
     return page("participation/timeliness.html", groups=groups, counts=counts,
-                state_labels=STATE_LABELS, frequencies=FREQUENCIES, failing=failing)
+                state_labels=STATE_LABELS, frequencies=FREQUENCIES, failing=failing,
+                reminders=staff_reminders.sent_for(engine, [e.dataset.id for e in entries]))
 
 
 @bp.get(f"/timeliness/overdue.{FMT}")
@@ -171,8 +173,11 @@ def _compare(slug: str) -> tuple[Dataset, list[int], int, int, diff.Diff | None]
 @bp.get("/datasets/<slug>/compare")
 def compare_page(slug: str):  # type: ignore[no-untyped-def]
     dataset, published, old, new, found = _compare(slug)
+    # The preview's column titles (the raw names are what the JSON keeps).
+    titles = {f["name"]: field_text(f, "title") or f["name"]
+              for f in (dataset.table_schema or {}).get("fields", [])}
     return page("participation/compare.html", dataset=dataset, published=published, old=old,
-                new=new, diff=found, summary=diff.summary(found) if found else None)
+                new=new, diff=found, summary=diff.summary(found) if found else None, titles=titles)
 
 
 @bp.get("/datasets/<slug>/compare.json")

@@ -164,8 +164,11 @@ def release_page(slug: str, version: int):  # type: ignore[no-untyped-def]
     dataset = catalog.get_dataset(engine, slug)
     release = catalog.get_release(engine, dataset, version)
     downloads = files.downloads(current_portal().instance, dataset, release) if release.status == "published" else []
+    earlier = [r.version for r in catalog.list_releases(engine, dataset.id)
+               if r.status == "published" and r.version < version]
     return _page("release.html", dataset=dataset, release=release, downloads=downloads,
-                 publisher=get_publisher_by_id(engine, dataset.publisher_id))
+                 publisher=get_publisher_by_id(engine, dataset.publisher_id),
+                 previous=max(earlier) if earlier and release.status == "published" else None)
 
 
 @bp.get("/publishers/<slug>")

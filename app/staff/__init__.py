@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 # The views register themselves on the workspace blueprint when imported.
-from app.staff import admin, auth, bulk, bulk_metadata, egov, forms, i18n, sources, uploads  # noqa: F401
+from app.staff import admin, auth, bulk, bulk_metadata, egov, forms, i18n, sources, uploads, webhooks  # noqa: F401
 from app.staff.workspace import bp
 
 

@@ -10,6 +10,7 @@ from a2wsgi import WSGIMiddleware
 from app import create_app
 from app.asgi_types import ASGIApp, Receive, Scope, Send
 from app.headers import secured
+from app.jobs.mode import THREADS, jobs_mode
 from app.participation.usage import count_sql_call
 from app.sql.mount import PREFIX, collapse_slashes, lifespan, make_sql_app
 from app.state import portal_of
@@ -28,9 +29,17 @@ def is_sql(path: str) -> bool:
     return path == PREFIX or (path.startswith(PREFIX + "/") and path != PREFIX + "/")
 
 
-def create_asgi(test_config: dict[str, Any] | None = None) -> ASGIApp:
-    """Build the portal's ASGI app from the same settings as create_app."""
+def create_asgi(test_config: dict[str, Any] | None = None, *, background: bool = False) -> ASGIApp:
+    """Build the portal's ASGI app from the same settings as create_app.
+
+    `background` (the server's factory) also starts subscribers' mail in this process, unless
+    the cluster's `otkrito worker` processes send it (OTKRITO_JOBS=queue).
+    """
     flask_app = create_app(test_config)
+    if background and jobs_mode(portal_of(flask_app).settings) == THREADS:
+        from app.follow import background as mail
+
+        mail.start(portal_of(flask_app))
     sql_app = make_sql_app(portal_of(flask_app))
     sql_app.on_call = partial(count_sql_call, flask_app.extensions["usage_tally"])
     sql = secured(sql_app)
@@ -62,7 +71,7 @@ def factory() -> ASGIApp:
     says why in both languages and exits with status 1, not with a traceback.
     """
     try:
-        return create_asgi()
+        return create_asgi(background=True)
     except NotReady as error:
         print(f"{error.text.bg}\n{error.text.en}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None

@@ -30,8 +30,11 @@ from tests.security.conftest import World, csrf_of, published_state
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # State-changing routes outside the workspace and the token API: the public forms, and CKAN's
 # read-only actions (CKAN clients POST JSON queries). A new one must be added here knowingly.
+# The subscription pages are public forms too; the one-click unsubscribe (RFC 8058) is
+# authorised by the signed token in its URL instead of a CSRF token (docs/followers.md).
 PUBLIC_WRITES = {"participation_feedback.request_new", "participation_feedback.comments",
-                 "interop_ckan.action_view"}
+                 "interop_ckan.action_view", "follow.form", "follow.confirm", "follow.unsubscribe",
+                 "follow.manage"}
 COOKIE_FORMS = {"participation_feedback.request_new", "participation_feedback.comments"}
 
 
@@ -43,7 +46,8 @@ def _write_routes(app: Flask) -> list[tuple[str, str, str]]:
 def _fill(world: World, rule: str, item_id: int) -> str:
     values = {"slug": "a-data", "publisher": "a", "job_id": world.job_a, "version": "1",
               "token_id": str(world.token_a_id), "user_id": str(world.member_a_id),
-              "item_id": str(item_id), "action": "package_list", "batch_id": "none", "edit_id": "none"}
+              "item_id": str(item_id), "action": "package_list", "batch_id": "none", "edit_id": "none",
+              "token": "forged", "webhook_id": "1", "delivery_id": "1"}
     url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values.get(m.group(1), "MISSING"), rule)
     assert "MISSING" not in url, f"add a value for {rule}"
     return url

@@ -118,7 +118,9 @@ def test_the_openapi_document_is_generated_from_the_schemas_the_api_uses(world: 
     dataset = document["components"]["schemas"]["Dataset"]
     assert document["openapi"].startswith("3.")
     assert set(document["paths"]) == {"/datasets", "/datasets/{slug}", "/datasets/{slug}/releases",
-                                      "/datasets/{slug}/releases/{version}/withdraw", "/uploads/{job}"}
+                                      "/datasets/{slug}/releases/{version}/withdraw", "/uploads/{job}",
+                                      "/webhooks", "/webhooks/{id}", "/webhooks/{id}/deliveries",
+                                      "/webhooks/{id}/deliveries/{delivery}/resend"}
     assert dataset["required"] == ["slug", "title_bg"]
     assert dataset["properties"]["licence"]["enum"] == ["CC-BY-4.0", "CC0-1.0", "CC-BY-SA-4.0",
                                                          "ODbL-1.0"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from flask import Flask
@@ -16,6 +17,7 @@ from datasets.uploads import check_job, store_upload
 from publishers.registry import add_publisher
 from publishers.tokens import create_token
 from publishers.users import add_user, find_user, grant
+from publishers.webhooks import EVENTS, register
 
 PASSWORD = "correct horse battery staple"
 HEADER = "екатте;селище;площ;население"
@@ -92,4 +94,7 @@ def build_world(portal: Portal, tmp_path: Path) -> World:
     _token_b, secret_b = create_token(engine, publisher_id=2, user_id=editor_b.id, name="b", actor="t")
     member = find_user(engine, "editor-a@x.bg")
     assert member
+    with engine.begin() as conn:  # publisher a's webhook 1, which b must not reach either
+        register(conn, publisher_id=1, dataset_id=None, url="https://hooks.example/a", events=EVENTS,
+                 actor="t", now=datetime.now(timezone.utc))
     return World(portal, make_app(portal), job.id, secret_a, secret_b, token_a.id, member.id)

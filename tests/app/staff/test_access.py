@@ -28,6 +28,7 @@ def _url(world: World, rule: str) -> str:
     """Fill a rule's parameters with publisher a's objects."""
     values = {"slug": "a-data", "publisher": "a", "job_id": world.job_a, "version": "1",
               "token_id": str(world.token_a_id), "user_id": str(world.member_a_id), "fmt": "json",
+              "webhook_id": "1", "delivery_id": "1",
               **(_bulk_of_a(world) if "<batch_id>" in rule or "<edit_id>" in rule else {})}
     url = rule
     for name, value in values.items():
