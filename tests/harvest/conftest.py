@@ -19,6 +19,7 @@ from datasets.edit import update_dataset
 from datasets.publish import Upload, publish
 from publishers.registry import add_publisher
 from tests.conftest import publish_rows, start_server, stop_server
+from tests.sources.conftest import connects  # noqa: F401 (every connect of the process, to prove a refusal sent nothing)
 from tests.sources.remote import Remote, running
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)

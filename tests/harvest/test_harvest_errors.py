@@ -31,6 +31,11 @@ def _answer(*packages: dict, count: int | None = None) -> bytes:
         "count": len(packages) if count is None else count, "results": list(packages)}}).encode()
 
 
+def _not_loopback(connects: list) -> list:
+    """The connections that left loopback (the catalog's own, on PostgreSQL, stay on it)."""
+    return [a for a in connects if isinstance(a, tuple) and a[0] not in ("127.0.0.1", "::1", "localhost")]
+
+
 def _run(portal: Portal, url: str, kind: str, allow=LOOPBACK):  # type: ignore[no-untyped-def]
     add_publisher(portal.engine, "pleven", name_bg="Община Плевен")
     source = add_harvest_source(portal.engine, "pleven", url, kind=kind, actor="test")
@@ -52,7 +57,7 @@ def _run(portal: Portal, url: str, kind: str, allow=LOOPBACK):  # type: ignore[n
 ], ids=["403", "500", "not-json", "not-ckan", "success-false", "html-for-dcat", "rdf-without-dcat",
         "remote-jsonld-context"])
 def test_a_bad_answer_fails_the_run_with_its_own_message_and_creates_nothing(
-        portal: Portal, crafted: Remote, route: Route, kind: str, message_id: str) -> None:
+        portal: Portal, crafted: Remote, route: Route, kind: str, message_id: str, connects: list) -> None:
     crafted.route(SEARCH, route)
     crafted.route("/catalog.ttl", route)
     url = crafted.url("" if kind == "ckan" else "/catalog.ttl")
@@ -61,6 +66,7 @@ def test_a_bad_answer_fails_the_run_with_its_own_message_and_creates_nothing(
     assert report.error_id == message_id
     assert report.error is not None and report.error.bg != report.error.en
     assert get_harvest_source(portal.engine, 1).last_outcome == "failed"
+    assert _not_loopback(connects) == []  # the @context's host included
 
 
 def test_an_unreachable_catalog_says_so_in_both_languages(portal: Portal) -> None:
@@ -69,8 +75,9 @@ def test_an_unreachable_catalog_says_so_in_both_languages(portal: Portal) -> Non
     assert report.error == text("fetch.unreachable", host="127.0.0.1")
 
 
-def test_a_catalog_on_a_private_address_is_refused_before_any_connection(portal: Portal) -> None:
+def test_a_catalog_on_a_private_address_is_refused_before_any_connection(portal: Portal, connects: list) -> None:
     report = _run(portal, "http://169.254.169.254/latest/", "dcat", allow=())
+    assert _not_loopback(connects) == []  # refused before any socket was connected
     assert report.error == text("fetch.refused-address", host="169.254.169.254", address="169.254.169.254")
     assert list_datasets(portal.engine) == []
 
