@@ -56,6 +56,9 @@ def _until_blocked(portal: Portal, thread: threading.Thread) -> None:
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                     "AND wait_event_type = 'Lock'")).scalar():
                 return
+            # pg_stat_activity is read once per transaction and then cached: a new one each time,
+            # or a first look taken before the second transaction got to its lock is all we see.
+            conn.rollback()
             time.sleep(0.01)
     raise AssertionError("the second transaction never waited for the first")
 
