@@ -37,17 +37,10 @@ class Subject:
 
 def subject(slug: str, version: int | None) -> Subject:
     """The latest (version None) or a given published release; 404 or 410 otherwise."""
-    engine = current_portal().engine
-    dataset = catalog.get_dataset(engine, slug)
-    release = (catalog.latest_release(engine, dataset.id) if version is None
-               else catalog.get_release(engine, dataset, version))
-    if release is None:
-        abort(404)
-    if release.status != "published":
-        abort(410)
+    dataset, release = files.published_release(slug, version)
     # The release's own schema says which columns are places (a profile's schema does not).
     schema = files.schema_of(current_portal().instance, slug, release) or dataset.table_schema or {}
-    return Subject(dataset, get_publisher_by_id(engine, dataset.publisher_id), release, schema)
+    return Subject(dataset, get_publisher_by_id(current_portal().engine, dataset.publisher_id), release, schema)
 
 
 def requested_measure() -> str | None:

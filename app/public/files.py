@@ -93,7 +93,7 @@ def downloads(instance: Instance, dataset: Dataset, release: Release) -> list[Do
     return sorted(found, key=lambda d: order.index(d.kind) if d.kind in order else len(order))
 
 
-def _published(slug: str, version: int | None) -> tuple[Dataset, Release]:
+def published_release(slug: str, version: int | None) -> tuple[Dataset, Release]:
     engine = current_portal().engine
     dataset = catalog.get_dataset(engine, slug)
     release = (catalog.latest_release(engine, dataset.id) if version is None
@@ -108,7 +108,7 @@ def _published(slug: str, version: int | None) -> tuple[Dataset, Release]:
 @bp.get("/datasets/<slug>/datapackage.json")
 @bp.get("/datasets/<slug>/releases/<int:version>/datapackage.json")
 def datapackage(slug: str, version: int | None = None):  # type: ignore[no-untyped-def]
-    dataset, release = _published(slug, version)
+    dataset, release = published_release(slug, version)
     path = release_path(current_portal().instance, dataset.slug, release, "datapackage")
     if path is None:
         abort(404)
@@ -142,7 +142,7 @@ def _export(dataset: Dataset, release: Release, kind: str) -> Response:
 
 @bp.get("/datasets/<slug>/releases/<int:version>/<path:name>")
 def download(slug: str, version: int, name: str):  # type: ignore[no-untyped-def]
-    dataset, release = _published(slug, version)
+    dataset, release = published_release(slug, version)
     for kind in export.EXPORTS:
         if name == f"{dataset.slug}.{kind}":
             return _export(dataset, release, kind)
@@ -166,7 +166,7 @@ def latest_csv(slug: str):  # type: ignore[no-untyped-def]
     and takes the format from the Content-Type (:111-129). The ETag is the file's sha256, so an
     unchanged release answers 304 to a conditional request; it may change with the next release.
     """
-    dataset, release = _published(slug, None)
+    dataset, release = published_release(slug, None)
     record = release.file("data")
     if record is None:
         abort(404)
