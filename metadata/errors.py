@@ -48,5 +48,13 @@ class NotReady(OtkritoError):
     """The portal cannot start yet: its catalog or settings need an operator's action first."""
 
 
+class NewerSchema(NotReady):
+    """The catalog's schema was made by a newer version of the code: nothing here may touch it.
+
+    The command line says so in both languages and exits with status 1, as the server's factory
+    does for every NotReady: an operator who installed the wrong version reads it in a log.
+    """
+
+
 class StorageUnavailable(OtkritoError):
     """The file store (object storage) could not be reached or refused; nothing was changed."""

@@ -155,6 +155,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The schema of the catalog {url} is at revision {current}; this code expects {head}. "
         "Run `otkrito migrate` once (on every deploy), then start again.",
     ),
+    "catalog.newer-schema": (
+        "Схемата на каталога {url} е на версия {current}, по-нова от тази на този код ({head}): "
+        "създадена е от по-нова версия на Открито. Инсталирайте отново нея или възстановете "
+        "резервното копие отпреди обновяването (docs/upgrades.md); нищо не е променено.",
+        "The schema of the catalog {url} is at revision {current}, newer than this code's ({head}): "
+        "a newer version of Otkrito made it. Install that version again, or restore the backup "
+        "taken before the upgrade (docs/upgrades.md); nothing was changed.",
+    ),
+    "catalog.unknown-revision": (
+        "Няма миграция „{revision}“. Познати версии: {known}.",
+        "There is no migration '{revision}'. Known revisions: {known}.",
+    ),
     "config.secret-key-required": (
         "Задайте OTKRITO_SECRET_KEY: когато каталогът не е SQLite, всички възли трябва да подписват "
         "сесиите с един и същ таен ключ (напр. `python3 -c 'import secrets; "

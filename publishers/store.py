@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from metadata.errors import NotReady
+from metadata.errors import InvalidInput, NewerSchema, NotReady
 from publishers.queue_schema import apply_queue_schema, has_queue_schema
 
 catalog = sa.MetaData()
@@ -179,19 +179,60 @@ def _alembic_config():  # type: ignore[no-untyped-def]
     return config
 
 
-def migrate(engine: Engine) -> str:
-    """Bring the catalog schema up to date (alembic, programmatic); return the revision."""
+def migrate(engine: Engine, to: str | None = None) -> str:
+    """Bring the catalog schema up to date, or up or down to revision `to`; return the revision.
+
+    A catalog at a revision this code does not know (made by a newer version) is refused with
+    NotReady before anything is changed, as is an unknown `to`.
+    """
     from alembic import command
 
     config = _alembic_config()
+    if to is not None and to not in known_revisions():
+        raise InvalidInput("catalog.unknown-revision", revision=to[:40], known=", ".join(known_revisions()))
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Two deploys migrating at once: the second waits here, then finds nothing to do.
             connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+        current = _current_revision(connection)
+        _refuse_newer(engine, current)
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        target = to or head_revision()
+        if current is not None and target in _ancestors(current):
+            command.downgrade(config, target)
+        else:
+            command.upgrade(config, target)
         apply_queue_schema(connection)  # the durable job queue, in the same database
-    return head_revision()
+    return target
+
+
+def known_revisions() -> list[str]:
+    """Return every revision this code's migrations know, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    return [script.revision for script in reversed(list(ScriptDirectory.from_config(_alembic_config())
+                                                        .walk_revisions()))]
+
+
+def _ancestors(revision: str) -> set[str]:
+    """The revisions strictly older than `revision` (those a downgrade from it can reach)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(_alembic_config())
+    return {script.revision for script in scripts.walk_revisions(base="base", head=revision)} - {revision}
+
+
+def _current_revision(connection: sa.Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _refuse_newer(engine: Engine, current: str | None) -> None:
+    # Alembic would stop on such a catalog with "Can't locate revision" (a traceback); a newer
+    # version of Otkrito made it, and only that version (or a restore) can go on with it.
+    if current is not None and current not in known_revisions():
+        raise NewerSchema("catalog.newer-schema", url=_shown(engine), current=current[:40], head=head_revision())
 
 
 def head_revision() -> str:
@@ -206,23 +247,23 @@ def schema_revision(engine: Engine) -> str | None:
 
     Raises NotReady, with the reason in both languages, when the catalog cannot be reached.
     """
-    from alembic.runtime.migration import MigrationContext
-
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return _current_revision(connection)
     except sa.exc.OperationalError as error:
         detail = str(error.orig or error).strip().splitlines()[0][:300]
         raise NotReady("catalog.unreachable", url=_shown(engine), detail=detail) from None
 
 
 def require_current_schema(engine: Engine) -> None:
-    """Refuse a catalog that cannot be reached or whose schema is not at the newest migration.
+    """Refuse a catalog that cannot be reached or whose schema is not at the newest migration
+    (older: run `otkrito migrate`; newer, made by a later version: install that version).
 
     Nodes sharing a server catalog never migrate it at start (`otkrito migrate` does, once per
     deploy): one started against another schema stops here, with a message saying so.
     """
     current, head = schema_revision(engine), head_revision()
+    _refuse_newer(engine, current)
     if current != head:
         raise NotReady("catalog.not-migrated", url=_shown(engine), current=current or "-",
                        head=head)

@@ -267,12 +267,15 @@ def worker(concurrency: int) -> None:
 
 
 @main.command()
+@click.option("--to", "revision", metavar="REVISION",
+              help="Go up or down to this revision instead of the newest (a rollback: docs/upgrades.md).")
 @clean_errors
-def migrate() -> None:
+def migrate(revision: str | None) -> None:
     """Bring the catalog's schema up to date: once per deploy when the catalog is on a server.
 
     Nodes of a PostgreSQL catalog never migrate it at start; an SQLite catalog is also
-    migrated whenever a command or server opens it.
+    migrated whenever a command or server opens it (so after `--to` an older revision, start
+    only the older version that expects it).
     """
     from datasets.instance import Instance
     from publishers.store import connect, is_sqlite, schema_revision
@@ -285,7 +288,7 @@ def migrate() -> None:
     engine = connect(instance.catalog_url)
     try:
         before = schema_revision(engine) or "-"
-        after = run_migrations(engine)
+        after = run_migrations(engine, to=revision)
     finally:
         engine.dispose()
     if _lang() == "en":

@@ -9,7 +9,7 @@ import click
 
 from app import config
 from app.state import Portal, open_portal
-from metadata.errors import OtkritoError, ValidationFailed
+from metadata.errors import NewerSchema, OtkritoError, ValidationFailed
 
 
 def portal() -> Portal:
@@ -34,6 +34,9 @@ def clean_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
                 click.echo(render_report(error.report, lang()))
             click.echo(error.text.get(lang()), err=True)
+            sys.exit(1)
+        except NewerSchema as error:
+            click.echo(f"{error.text.bg}\n{error.text.en}", err=True)
             sys.exit(1)
         except OtkritoError as error:
             click.echo(f"{error.text.get(lang())}", err=True)
