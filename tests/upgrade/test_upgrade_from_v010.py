@@ -1,0 +1,174 @@
+"""An instance made by v0.1.0 (tests/data/upgrade/v0.1.0), upgraded by today's `otkrito migrate`,
+serves everything it served: one real `otkrito serve` on a copy of it for every check."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import ckanapi
+import feedparser
+import httpx
+import pytest
+import rdflib
+
+from publishers import follow_tokens
+from publishers.store import connect, head_revision, schema_revision
+from tests.conftest import HTTP_TIMEOUT, REPO, Running, start_server, stop_server
+
+FIXTURE = REPO / "tests" / "data" / "upgrade" / "v0.1.0"
+EXPECTED = json.loads((FIXTURE / "fixture.json").read_text(encoding="utf-8"))
+ADMIN, EDITOR = "admin@levski.example", "editor@levski.example"
+
+
+def otkrito(*args: str, instance: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "app.cli", "--lang", "en", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "OTKRITO_INSTANCE": str(instance)})
+
+
+@pytest.fixture(scope="module")
+def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the fixture's instance, migrated by the current code's `otkrito migrate`."""
+    instance = tmp_path_factory.mktemp("upgrade") / "instance"
+    shutil.copytree(FIXTURE / "instance", instance)
+    migrated = otkrito("migrate", instance=instance)
+    assert migrated.returncode == 0, migrated.stderr
+    assert migrated.stdout == f"Catalog schema at revision {head_revision()} (was 0010).\n"
+    return instance
+
+
+@pytest.fixture(scope="module")
+def server(upgraded: Path) -> Iterator[Running]:
+    running = start_server(["-m", "app.cli", "serve", "--port", "{port}"],
+                           env={"OTKRITO_INSTANCE": str(upgraded), "OTKRITO_BASE_URL": ""})
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture
+def web(server: Running) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT) as client:
+        yield client
+
+
+def test_the_upgraded_catalog_is_at_head_and_agrees_with_its_files(upgraded: Path) -> None:
+    engine = connect(f"sqlite:///{upgraded / 'catalog.db'}")
+    assert schema_revision(engine) == head_revision()
+    engine.dispose()
+    checked = otkrito("check", instance=upgraded)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "6 releases" in checked.stderr + checked.stdout
+
+
+def test_home_publisher_dataset_and_release_pages(web: httpx.Client) -> None:
+    home = web.get("/")
+    assert home.status_code == 200 and all(f"Набор {slug}" in home.text for slug in EXPECTED["datasets"])
+    for slug, about in EXPECTED["datasets"].items():
+        page = web.get(f"/datasets/{slug}")
+        assert page.status_code == 200 and f"Набор {slug}" in page.text
+        assert web.get(f"/publishers/{about['publisher']}").status_code == 200
+        for version in range(1, about["releases"] + 1):
+            answer = web.get(f"/datasets/{slug}/releases/{version}")
+            assert answer.status_code == 200, (slug, version)
+    # The withdrawn release: its page says why, its files are gone for good.
+    tombstone = web.get("/datasets/levski-decisions/releases/1")
+    assert "Грешни данни в първата версия" in tombstone.text
+    assert web.get("/datasets/levski-decisions/releases/1/levski-decisions.csv").status_code == 410
+
+
+def _relative(package: dict) -> dict:
+    """A served datapackage.json as kept on disk: its resources' paths are absolute URLs there."""
+    return {**package, "resources": [{**resource, "path": resource["path"].rsplit("/releases/", 1)[-1]
+                                      .split("/", 2)[-1]} for resource in package["resources"]]}
+
+
+def test_every_release_file_downloads_with_the_fixtures_sha256(web: httpx.Client) -> None:
+    wrong = {}
+    for name, digest in EXPECTED["files"].items():
+        slug, version, file = name.split("/", 2)
+        answer = web.get(f"/datasets/{slug}/releases/{version}/{file}")
+        if answer.status_code != 200:
+            wrong[name] = answer.status_code
+        elif file == "datapackage.json":
+            kept = json.loads((FIXTURE / "instance" / "releases" / name).read_text(encoding="utf-8"))
+            if _relative(answer.json()) != kept or hashlib.sha256((FIXTURE / "instance" / "releases" / name)
+                                                                 .read_bytes()).hexdigest() != digest:
+                wrong[name] = "differs"
+        elif hashlib.sha256(answer.content).hexdigest() != digest:
+            wrong[name] = "sha256"
+    assert wrong == {} and len(EXPECTED["files"]) >= 30
+
+
+def test_feeds_dcat_and_ckan(server: Running, web: httpx.Client) -> None:
+    feed = feedparser.parse(web.get("/feeds/releases.atom").content)
+    assert not feed.bozo and len(feed.entries) >= 6
+    assert any("levski-settlements" in entry.link for entry in feed.entries)
+    withdrawals = feedparser.parse(web.get("/feeds/withdrawals.atom").content)
+    assert [entry for entry in withdrawals.entries if "levski-decisions" in entry.link]
+    graph = rdflib.Graph().parse(data=web.get("/catalog.ttl").text, format="turtle")
+    dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    assert len(set(graph.subjects(rdflib.RDF.type, dcat.Dataset))) == 3
+    ckan = ckanapi.RemoteCKAN(server.url)
+    assert ckan.action.package_list() == sorted(EXPECTED["datasets"])
+
+
+def test_sql_answers_a_query_on_a_release(web: httpx.Client) -> None:
+    answer = web.get("/sql/levski-settlements.json", params={
+        "sql": "select count(*) as n from levski_settlements", "_shape": "array"})
+    assert answer.status_code == 200 and answer.json() == [{"n": 6}]
+
+
+def test_staff_sign_in_with_the_old_passwords(server: Running) -> None:
+    for email in (ADMIN, EDITOR):
+        with httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT) as client:
+            form = client.get("/staff/login").text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+            wrong = client.post("/staff/login", data={"email": email, "password": "not-it-at-all",
+                                                      "csrf_token": csrf})
+            assert wrong.status_code != 302
+            signed = client.post("/staff/login", data={"email": email, "password": EXPECTED["passwords"][email],
+                                                       "csrf_token": csrf})
+            assert signed.status_code == 302, email
+            assert client.get("/staff/").status_code == 200
+
+
+def test_the_old_api_token_authorises_an_api_call(web: httpx.Client) -> None:
+    assert web.get("/api/v1/webhooks").status_code == 401
+    hooks = web.get("/api/v1/webhooks", headers={"Authorization": f"Bearer {EXPECTED['token']}"})
+    assert hooks.status_code == 200
+    assert [hook["url"] for hook in hooks.json()] == ["http://127.0.0.1:9/hook"]
+
+
+def test_requests_and_comments_keep_their_items(web: httpx.Client) -> None:
+    requests = web.get("/requests")
+    assert requests.status_code == 200 and "Бюджет по села" in requests.text
+    answered = web.get(f"/requests/{EXPECTED['request_id']}")
+    assert answered.status_code == 200 and "Ще го публикуваме през януари." in answered.text
+    comments = web.get("/datasets/levski-decisions/feedback")
+    assert comments.status_code == 200 and "Липсва номерът на протокола" in comments.text
+
+
+def test_the_subscribers_manage_link_works(upgraded: Path, web: httpx.Client) -> None:
+    import sqlalchemy as sa
+
+    engine = connect(f"sqlite:///{upgraded / 'catalog.db'}")
+    with engine.connect() as conn:
+        secret = conn.execute(sa.text("SELECT secret FROM follow_addresses WHERE id = :id"),
+                              {"id": EXPECTED["address_id"]}).scalar_one()
+    engine.dispose()
+    key = (upgraded / "secret_key").read_text().strip()
+    token = follow_tokens.make(key, "manage", {"a": EXPECTED["address_id"], "s": secret})
+    page = web.get(f"/follow/manage/{token}")
+    assert page.status_code == 200 and "levski-settlements" in page.text
+    forged = web.get(f"/follow/manage/{follow_tokens.make('another key', 'manage', {'a': 1, 's': secret})}")
+    assert "levski-settlements" not in forged.text
+
+
+def test_the_rules_page_shows_the_saved_version(web: httpx.Client) -> None:
+    rules = web.get("/rules")
+    assert rules.status_code == 200 and "Правила на портала (версия от фикстурата)." in rules.text
