@@ -5,6 +5,7 @@ Every table of the catalog is declared here once so that the packages sharing th
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -206,20 +207,22 @@ def migrate(engine: Engine, to: str | None = None) -> str:
     return target
 
 
-def known_revisions() -> list[str]:
-    """Return every revision this code's migrations know, oldest first."""
+@functools.cache
+def _scripts():  # type: ignore[no-untyped-def]
+    # Read once per process: every open of an SQLite catalog asks which revisions exist.
     from alembic.script import ScriptDirectory
 
-    return [script.revision for script in reversed(list(ScriptDirectory.from_config(_alembic_config())
-                                                        .walk_revisions()))]
+    return ScriptDirectory.from_config(_alembic_config())
+
+
+def known_revisions() -> list[str]:
+    """Return every revision this code's migrations know, oldest first."""
+    return [script.revision for script in reversed(list(_scripts().walk_revisions()))]
 
 
 def _ancestors(revision: str) -> set[str]:
     """The revisions strictly older than `revision` (those a downgrade from it can reach)."""
-    from alembic.script import ScriptDirectory
-
-    scripts = ScriptDirectory.from_config(_alembic_config())
-    return {script.revision for script in scripts.walk_revisions(base="base", head=revision)} - {revision}
+    return {script.revision for script in _scripts().walk_revisions(base="base", head=revision)} - {revision}
 
 
 def _current_revision(connection: sa.Connection) -> str | None:
@@ -237,9 +240,7 @@ def _refuse_newer(engine: Engine, current: str | None) -> None:
 
 def head_revision() -> str:
     """Return the newest migration's revision."""
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+    return _scripts().get_current_head() or ""
 
 
 def schema_revision(engine: Engine) -> str | None:
