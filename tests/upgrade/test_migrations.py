@@ -15,19 +15,10 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import Engine
 
-from publishers import (  # noqa: F401 (every table of the catalog, declared on store.catalog)
-    accounts_store,
-    bulk_store,
-    egov_store,
-    follow_store,
-    harvest_store,
-    participation_store,
-    sources_store,
-    store,
-)
+from publishers import store
 from tests.postgres import Cluster
+from tests.upgrade.fixture_data import FIXTURE_CATALOG, fixture_revision, load_fixture_into
 
-FIXTURE_CATALOG = Path(__file__).resolve().parents[1] / "data" / "upgrade" / "v0.1.0" / "instance" / "catalog.db"
 REVISIONS = store.known_revisions()  # oldest first
 HEAD = store.head_revision()
 
@@ -89,18 +80,6 @@ def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     cluster.drop_database(name)
 
 
-def load_fixture_into(engine: Engine) -> None:
-    """The fixture's rows, read and written with the catalog's own table definitions."""
-    source = store.connect(f"sqlite:///{FIXTURE_CATALOG}")
-    with source.connect() as reading, engine.begin() as writing:
-        for table in store.catalog.sorted_tables:
-            rows = [dict(row._mapping) for row in reading.execute(sa.select(table))]
-            if rows:
-                writing.execute(table.delete())  # the rows a migration makes (the publish generation)
-                writing.execute(table.insert(), rows)
-    source.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def with_data(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A catalog at head holding the v0.1.0 fixture's data (the fixture itself, on SQLite)."""
@@ -114,8 +93,9 @@ def with_data(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
     cluster: Cluster = request.getfixturevalue("postgres_cluster")
     name = cluster.create_empty_database()
     engine = store.connect(cluster.url(name))
-    store.migrate(engine)
+    store.migrate(engine, to=fixture_revision())
     load_fixture_into(engine)
+    store.migrate(engine)
     yield engine
     engine.dispose()
     cluster.drop_database(name)

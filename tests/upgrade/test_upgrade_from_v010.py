@@ -16,19 +16,24 @@ import feedparser
 import httpx
 import pytest
 import rdflib
+import sqlalchemy as sa
 
+from app import create_app
 from publishers import follow_tokens
-from publishers.store import connect, head_revision, schema_revision
+from publishers.store import connect, head_revision, migrate, schema_revision
 from tests.conftest import HTTP_TIMEOUT, REPO, Running, start_server, stop_server
+from tests.postgres import Cluster
+from tests.upgrade.fixture_data import fixture_revision, load_fixture_into
 
 FIXTURE = REPO / "tests" / "data" / "upgrade" / "v0.1.0"
 EXPECTED = json.loads((FIXTURE / "fixture.json").read_text(encoding="utf-8"))
 ADMIN, EDITOR = "admin@levski.example", "editor@levski.example"
 
 
-def otkrito(*args: str, instance: Path) -> subprocess.CompletedProcess[str]:
+def otkrito(*args: str, instance: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "app.cli", "--lang", "en", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "OTKRITO_INSTANCE": str(instance)})
+                          text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "OTKRITO_INSTANCE": str(instance), **env})
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +159,6 @@ def test_requests_and_comments_keep_their_items(web: httpx.Client) -> None:
 
 
 def test_the_subscribers_manage_link_works(upgraded: Path, web: httpx.Client) -> None:
-    import sqlalchemy as sa
-
     engine = connect(f"sqlite:///{upgraded / 'catalog.db'}")
     with engine.connect() as conn:
         secret = conn.execute(sa.text("SELECT secret FROM follow_addresses WHERE id = :id"),
@@ -172,3 +175,39 @@ def test_the_subscribers_manage_link_works(upgraded: Path, web: httpx.Client) ->
 def test_the_rules_page_shows_the_saved_version(web: httpx.Client) -> None:
     rules = web.get("/rules")
     assert rules.status_code == 200 and "Правила на портала (версия от фикстурата)." in rules.text
+
+
+def test_the_fixture_on_postgresql_upgrades_with_otkrito_migrate(postgres_cluster: Cluster, tmp_path: Path) -> None:
+    """v0.1.0 built the fixture on SQLite: its rows go into a PostgreSQL catalog at the fixture's
+    revision, and its release files into the instance; then the current `otkrito migrate`."""
+    name = postgres_cluster.create_empty_database()
+    url = postgres_cluster.url(name)
+    engine = connect(url)
+    try:
+        store_at_fixture = fixture_revision()
+        migrate(engine, to=store_at_fixture)
+        load_fixture_into(engine)
+        instance = tmp_path / "instance"
+        shutil.copytree(FIXTURE / "instance" / "releases", instance / "releases")
+        env = {"OTKRITO_DATABASE_URL": url, "OTKRITO_SECRET_KEY": "shared"}
+        migrated = otkrito("migrate", instance=instance, **env)
+        assert (migrated.returncode, migrated.stdout) == (
+            0, f"Catalog schema at revision {head_revision()} (was {store_at_fixture}).\n"), migrated.stderr
+        checked = otkrito("check", instance=instance, **env)
+        assert checked.returncode == 0 and "6 releases" in checked.stdout + checked.stderr, checked.stderr
+        client = create_app({"INSTANCE": str(instance), "DATABASE_URL": url, "SECRET_KEY": "shared",
+                             "JOBS": "threads"}).test_client()
+        assert "Набор levski-decisions" in client.get("/datasets/levski-decisions").text
+        csv = client.get("/datasets/council-budget/releases/2/council-budget.csv")
+        assert hashlib.sha256(csv.data).hexdigest() == EXPECTED["files"]["council-budget/2/council-budget.csv"]
+        assert "Ще го публикуваме през януари." in client.get(f"/requests/{EXPECTED['request_id']}").text
+        hooks = client.get("/api/v1/webhooks", headers={"Authorization": f"Bearer {EXPECTED['token']}"})
+        assert hooks.status_code == 200 and len(hooks.json) == 1
+        form = client.get("/staff/login").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        signed = client.post("/staff/login", data={"email": ADMIN, "password": EXPECTED["passwords"][ADMIN],
+                                                   "csrf_token": csrf})
+        assert signed.status_code == 302
+    finally:
+        engine.dispose()
+        postgres_cluster.drop_database(name)
