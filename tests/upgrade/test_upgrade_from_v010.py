@@ -211,3 +211,14 @@ def test_the_fixture_on_postgresql_upgrades_with_otkrito_migrate(postgres_cluste
     finally:
         engine.dispose()
         postgres_cluster.drop_database(name)
+
+
+def test_the_fixture_is_small_and_its_manifest_is_what_is_on_disk() -> None:
+    files = [path for path in FIXTURE.rglob("*") if path.is_file()]
+    assert sum(path.stat().st_size for path in files) < 2_000_000
+    releases = FIXTURE / "instance" / "releases"
+    on_disk = {str(path.relative_to(releases)): hashlib.sha256(path.read_bytes()).hexdigest()
+               for path in releases.rglob("*") if path.is_file()}
+    listed = dict(line.split("  instance/releases/")[::-1] for line in (FIXTURE / "SHA256SUMS").read_text().splitlines())
+    assert on_disk == EXPECTED["files"] == listed
+    assert {path.name for path in (FIXTURE / "instance").iterdir()} == {"catalog.db", "secret_key", "releases"}
