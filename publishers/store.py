@@ -8,8 +8,9 @@ from __future__ import annotations
 import functools
 import json
 import re
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -191,7 +192,7 @@ def migrate(engine: Engine, to: str | None = None) -> str:
     config = _alembic_config()
     if to is not None and to not in known_revisions():
         raise InvalidInput("catalog.unknown-revision", revision=to[:40], known=", ".join(known_revisions()))
-    with engine.begin() as connection:
+    with engine.connect() as connection, _foreign_keys_off_on_sqlite(connection), connection.begin():
         if connection.dialect.name == "postgresql":
             # Two deploys migrating at once: the second waits here, then finds nothing to do.
             connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
@@ -213,6 +214,24 @@ def _scripts():  # type: ignore[no-untyped-def]
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_alembic_config())
+
+
+@contextmanager
+def _foreign_keys_off_on_sqlite(connection: sa.Connection) -> Iterator[None]:
+    """SQLite changes a table in batch mode by copying it and dropping the old one: with foreign
+    keys enforced, dropping a table other rows refer to (datasets, releases) fails. They are off
+    for the migration only (SQLite ignores the pragma inside a transaction: set before it)."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.rollback()  # whatever the migration left open (nothing, when it committed)
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 def known_revisions() -> list[str]:

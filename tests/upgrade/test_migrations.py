@@ -152,3 +152,55 @@ def schema_of_at(revision: str) -> list[str]:
         _SCHEMAS[revision] = list(schema_of(engine))
         engine.dispose()
     return _SCHEMAS[revision]
+
+
+PROBE = '''"""A migration that copies the datasets table (SQLite batch mode), as a later one may.
+
+Revision ID: probe
+Revises: {head}
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "probe"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("datasets", recreate="always") as batch:
+        batch.add_column(sa.Column("probe", sa.Text))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("datasets", recreate="always") as batch:
+        batch.drop_column("probe")
+'''
+
+
+@pytest.fixture
+def with_a_later_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The migrations, plus one after the newest that rebuilds `datasets` (rows refer to it)."""
+    scripts = tmp_path / "migrations"
+    shutil.copytree(store.MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "9000_probe.py").write_text(PROBE.format(head=HEAD))
+    monkeypatch.setattr(store, "MIGRATIONS", scripts)
+    store._scripts.cache_clear()
+    yield
+    monkeypatch.undo()
+    store._scripts.cache_clear()
+
+
+def test_a_migration_rebuilding_a_table_others_refer_to_runs_on_sqlite_with_data(
+        with_a_later_migration: None, tmp_path: Path) -> None:
+    shutil.copy(FIXTURE_CATALOG, tmp_path / "catalog.db")
+    engine = store.connect(f"sqlite:///{tmp_path / 'catalog.db'}")
+    before = content_of(engine)
+    assert store.migrate(engine) == "probe"  # would fail on the foreign keys of releases, sources, ...
+    assert "probe" in content_of(engine)["datasets"] and "probe" not in before["datasets"]
+    store.migrate(engine, to=HEAD)
+    assert kept(before, content_of(engine)) == {}
+    with engine.connect() as conn:  # enforced again on the connection the migration used
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
