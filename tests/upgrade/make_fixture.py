@@ -8,8 +8,8 @@ run with that release's code, never with a later one:
     .venv/bin/python /path/to/this/checkout/tests/upgrade/make_fixture.py \
         /path/to/this/checkout/tests/data/upgrade/v0.1.0
 
-(the script refuses to run from a checkout whose code is not v0.1.0's: it checks that
-`import app` comes from the current directory's checkout, and the caller checks out the tag).
+(the script refuses to run unless `import app` comes from the current directory and that
+checkout is at the tag v0.1.0).
 The target directory is replaced. It then holds `instance/` (what an instance needs: catalog,
 secret key, release files; no caches) and `SHA256SUMS` (of every release file, for `sha256sum -c`) and `fixture.json` (what the upgrade test signs in with and
 expects: passwords, the API token, slugs, sha256 of every release file). Secrets in it are the
@@ -122,15 +122,19 @@ def _tidy(instance_dir: Path) -> None:
 def main(target: Path) -> None:
     import app
 
-    if Path(app.__file__).resolve().parents[1] != Path.cwd().resolve():
-        raise SystemExit("Run from the v0.1.0 checkout (its .venv), see this script's docstring.")
+    def commit_of(name: str) -> str:
+        return subprocess.run(["git", "rev-parse", f"{name}^{{commit}}"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    if Path(app.__file__).resolve().parents[1] != Path.cwd().resolve() or commit_of("HEAD") != commit_of("v0.1.0"):
+        raise SystemExit("Run from a checkout of v0.1.0, with its .venv: see this script's docstring.")
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
     made = build(target)
     _tidy(target / "instance")
     releases = target / "instance" / "releases"
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    commit = commit_of("HEAD")
     fixture = {"built_with": {"tag": "v0.1.0", "commit": commit}, "passwords": PASSWORDS,
                "datasets": {slug: {"publisher": publisher, "releases": len(sizes)}
                             for slug, publisher, _, sizes in DATASETS},
