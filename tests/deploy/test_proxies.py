@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import httpx
@@ -113,3 +114,15 @@ def test_cookies_under_sql_are_secure_over_https_only() -> None:
     assert tls.headers["strict-transport-security"] == HSTS
     assert plain.headers["set-cookie"] == "ds_csrftoken=x; Path=/; SameSite=Lax"
     assert "strict-transport-security" not in plain.headers
+
+
+def test_a_malformed_referer_over_https_is_refused_in_both_languages_not_a_500(portal: Portal) -> None:
+    client = make_app(portal).test_client()
+    base = "https://data.example.bg"
+    page = client.get("/requests/new", base_url=base)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    refused = client.post("/requests/new", base_url=base, data={"csrf_token": token[1]},
+                          headers={"Referer": "https://data.example.bg:443requests/new"})
+    assert refused.status_code == 400
+    assert "Заявката е невалидна." in refused.text and "Traceback" not in refused.text
