@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 import pytest
@@ -15,6 +15,7 @@ from app.state import Portal
 from app.web.proxies import behind_proxies, trusted_networks
 from metadata.errors import NotReady
 from tests.app.staff.staff_world import make_app
+from tests.conftest import HTTP_TIMEOUT
 
 
 async def echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -126,3 +127,13 @@ def test_a_malformed_referer_over_https_is_refused_in_both_languages_not_a_500(p
                           headers={"Referer": "https://data.example.bg:443requests/new"})
     assert refused.status_code == 400
     assert "Заявката е невалидна." in refused.text and "Traceback" not in refused.text
+
+
+def test_otkrito_serve_without_trusted_proxies_believes_no_local_client(
+        portal: Portal, spawn_server: Callable[..., str]) -> None:
+    # uvicorn alone would trust X-Forwarded-* from 127.0.0.1; `otkrito serve` turns that off.
+    url = spawn_server("-m", "app.cli", "serve", "--port", "{port}")
+    spoofed = httpx.get(url + "/staff/login?lang=en", headers=SPOOFED, timeout=HTTP_TIMEOUT)
+    assert spoofed.status_code == 200
+    assert "strict-transport-security" not in spoofed.headers
+    assert not any("secure" in c.lower() for c in spoofed.headers.get_list("set-cookie"))
