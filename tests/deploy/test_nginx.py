@@ -257,3 +257,12 @@ def test_a_spoofed_x_forwarded_for_does_not_change_the_address_the_limits_see(si
     # And /metrics is for this machine only, whatever a client claims.
     with site.client("127.0.0.2") as outsider:
         assert outsider.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 403
+
+
+def test_rendering_refuses_a_template_with_a_placeholder_it_does_not_know(tmp_path: Path) -> None:
+    template = tmp_path / "site.conf"
+    template.write_text("server { server_name @SERVER_NAME@; root @DOCUMENT_ROOT@; }\n")
+    result = CliRunner().invoke(main, ["deploy", "nginx", "--server-name", "data.example.bg", "--cert", "c",
+                                       "--key", "k", "--template", str(template)])
+    assert result.exit_code == 1
+    assert "@DOCUMENT_ROOT@" in result.output and "server_name data.example.bg" not in result.output
