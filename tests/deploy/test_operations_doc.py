@@ -61,3 +61,18 @@ def test_the_doc_shows_the_monitoring_endpoints_and_the_shipped_files() -> None:
                   "curl -s http://127.0.0.1:8000/metrics", "OTKRITO_TRUSTED_PROXIES",
                   "deploy/systemd/otkrito-web.service", "deploy/nginx/otkrito.conf"):
         assert shown in text, shown
+
+
+def test_every_shell_block_is_valid_shell_and_the_example_settings_source_in_sh() -> None:
+    import subprocess
+
+    blocks = re.findall(r"```sh\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) > 10
+    for block in blocks:
+        checked = subprocess.run(["bash", "-n"], input=block, text=True, capture_output=True)
+        assert checked.returncode == 0, (block, checked.stderr)
+    # The docs' `otkrito` function and the upgrade read the file with `set -a; . file` too.
+    env = REPO / "deploy" / "otkrito.env"
+    shown = subprocess.run(["sh", "-c", f'set -a; . "{env}"; echo "$OTKRITO_TRUSTED_PROXIES $OTKRITO_INSTANCE"'],
+                           capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    assert shown.stdout == "127.0.0.1 /var/lib/otkrito/instance\n", shown.stderr
