@@ -22,7 +22,7 @@ from app import config
 from app.cli.commands import main
 from app.state import open_portal
 from tests.app.staff.staff_world import World, build_world
-from tests.conftest import HTTP_TIMEOUT, REPO, Running, free_port, start_server, stop_server, until
+from tests.conftest import HTTP_TIMEOUT, REPO, Running, _listens_on, free_port, start_server, stop_server, until
 
 NGINX = "/usr/sbin/nginx"
 MAX_UPLOAD_MB = 120
@@ -81,24 +81,41 @@ http {{
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("nginx")
-    https_port, http_port = free_port(), free_port()
-    url = f"https://127.0.0.1:{https_port}"
-    env = {"OTKRITO_INSTANCE": str(folder / "instance"), "OTKRITO_SECRET_KEY": "deploy-test-secret",
-           "OTKRITO_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB), "OTKRITO_TRUSTED_PROXIES": "127.0.0.1",
-           "OTKRITO_BASE_URL": url}
+    settings = {"OTKRITO_INSTANCE": str(folder / "instance"), "OTKRITO_SECRET_KEY": "deploy-test-secret",
+                "OTKRITO_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB), "OTKRITO_TRUSTED_PROXIES": "127.0.0.1"}
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
+        for name, value in settings.items():
             patch.setenv(name, value)
         portal = open_portal(config.load())
         world = build_world(portal, folder)
         cert, key = _certificate(folder)
-        server = start_server(["-m", "app.cli", "serve", "--port", "{port}"], env=env)
-        upstream = server.url.removeprefix("http://")
-        rendered = CliRunner().invoke(main, ["deploy", "nginx", "--server-name", "127.0.0.1",
-                                             "--cert", str(cert), "--key", str(key),
-                                             "--upstream", upstream,
-                                             "--listen-https", f"127.0.0.1:{https_port}",
-                                             "--listen-http", f"127.0.0.1:{http_port}"])
+        for _attempt in range(5):  # a free port is free only when asked: another may take it first
+            started = _start(folder, settings, cert, key, world)
+            if started:
+                break
+        else:
+            raise RuntimeError("no free ports stayed free long enough for nginx to bind them")
+    found, nginx = started
+    try:
+        yield found
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=60)
+        stop_server(found.server)
+        portal.engine.dispose()
+
+
+def _start(folder: Path, settings: dict[str, str], cert: Path, key: Path,
+           world: World) -> tuple[Site, subprocess.Popen[bytes]] | None:
+    """`otkrito serve` whose public URL is nginx's, then nginx in front; None if a port was taken."""
+    https_port, http_port = free_port(), free_port()
+    url = f"https://127.0.0.1:{https_port}"
+    server = start_server(["-m", "app.cli", "serve", "--port", "{port}"], env={**settings, "OTKRITO_BASE_URL": url})
+    rendered = CliRunner().invoke(main, ["deploy", "nginx", "--server-name", "127.0.0.1",
+                                         "--cert", str(cert), "--key", str(key),
+                                         "--upstream", server.url.removeprefix("http://"),
+                                         "--listen-https", f"127.0.0.1:{https_port}",
+                                         "--listen-http", f"127.0.0.1:{http_port}"])
     assert rendered.exit_code == 0, rendered.output
     (folder / "otkrito.conf").write_text(rendered.output)
     conf = _main_conf(folder, folder / "otkrito.conf")
@@ -108,23 +125,26 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     nginx = subprocess.Popen([*command, "-g", f"daemon off; pid {folder / 'nginx.pid'};"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     found = Site(url, f"http://127.0.0.1:{http_port}", cert, folder, world, server)
-    try:
-        with found.client() as client:
-            until(lambda: _answers(client, nginx), "nginx answering over HTTPS", within=120)
-        yield found
-    finally:
-        nginx.terminate()
-        nginx.wait(timeout=60)
+    with found.client() as client:
+        answered = until(lambda: _answers(client, nginx, https_port), "nginx answering over HTTPS or exiting",
+                         within=120)
+    if answered == "exited":
+        said = nginx.stderr.read().decode() if nginx.stderr else ""
         stop_server(server)
-        portal.engine.dispose()
+        assert "Address already in use" in said, said
+        return None
+    return found, nginx
 
 
-def _answers(client: httpx.Client, nginx: subprocess.Popen[bytes]) -> bool:
-    assert nginx.poll() is None, nginx.stderr.read().decode() if nginx.stderr else "nginx exited"
+def _answers(client: httpx.Client, nginx: subprocess.Popen[bytes], port: int) -> str | None:
+    if nginx.poll() is not None:
+        return "exited"
+    if not _listens_on(nginx, port):  # until then, whatever answers on the port is not our nginx
+        return None
     try:
-        return client.get("/sql/").status_code == 200
+        return "answered" if client.get("/sql/").status_code == 200 else None
     except httpx.TransportError:
-        return False
+        return None
 
 
 def test_the_shipped_site_is_rendered_with_the_portal_s_upload_limit_and_no_placeholder_left(
