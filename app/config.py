@@ -30,6 +30,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("INSTANCE", "instance", "Instance directory: catalog, releases, uploads (never in git)."),
     Setting("DATABASE_URL", None, "SQLAlchemy URL of the catalog; default SQLite in the instance."),
     Setting("BASE_URL", "http://127.0.0.1:8000", "Public URL of the portal, for links in feeds and APIs."),
+    Setting("TRUSTED_PROXIES", "", "Addresses or CIDR networks (comma-separated) of the reverse "
+            "proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, e.g. 127.0.0.1 with "
+            "nginx on the same machine; empty: nobody's (the peer is the client)."),
     Setting("SECRET_KEY", None, "Session signing key; generated into the instance when unset "
             "(required when the catalog is not SQLite)."),
     Setting("SQL_TIME_LIMIT_MS", 1000, "Time limit of one query in the SQL API.", int),

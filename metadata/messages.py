@@ -175,6 +175,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "with the same secret key (e.g. `python3 -c 'import secrets; "
         "print(secrets.token_urlsafe(48))'`).",
     ),
+    "config.trusted-proxies-invalid": (
+        "OTKRITO_TRUSTED_PROXIES съдържа „{value}“, което не е IP адрес или мрежа (CIDR). "
+        "Пример: 127.0.0.1,10.0.0.0/8.",
+        "OTKRITO_TRUSTED_PROXIES holds “{value}”, which is not an IP address or network (CIDR). "
+        "Example: 127.0.0.1,10.0.0.0/8.",
+    ),
 }
 
 

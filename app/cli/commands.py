@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from app import config
+from app.cli.deploy import deploy
 from app.cli.egov import egov
 from app.cli.harvest import harvest
 from app.cli.notify import notify
@@ -311,3 +312,4 @@ main.add_command(egov)
 main.add_command(notify)
 main.add_command(source)
 main.add_command(harvest)  # harvesting other catalogs: docs/harvest.md
+main.add_command(deploy)  # production configuration: docs/operations.md

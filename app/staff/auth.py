@@ -7,7 +7,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from app.state import current_portal
 from publishers.login import LoginFailed, Throttled, authenticate, end_session, session_user, start_session
@@ -15,7 +15,22 @@ from publishers.roles import Access
 from publishers.users import find_user_by_id, roles_of
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
-csrf = CSRFProtect()
+
+
+class RefererCSRFProtect(CSRFProtect):
+    """Flask-WTF's CSRF protection, refusing a malformed Referer with its 400 instead of a 500.
+
+    Over https (behind the proxy) it compares the Referer's port with the portal's, and
+    urllib raises ValueError for a port that is not a number, e.g. `https://host:80x/`."""
+
+    def protect(self) -> None:
+        try:
+            super().protect()
+        except ValueError as error:  # its own token failures are already CSRFError
+            raise CSRFError("The referrer header is malformed.") from error
+
+
+csrf = RefererCSRFProtect()
 PUBLIC = {"auth.login"}  # the only workspace endpoint open without a session
 
 

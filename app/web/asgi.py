@@ -16,6 +16,7 @@ from app.sql.mount import PREFIX, collapse_slashes, lifespan, make_sql_app
 from app.state import portal_of
 from app.web.buffering import buffered
 from app.web.cache import revalidating
+from app.web.proxies import behind_proxies
 from metadata.errors import NotReady
 
 FACTORY = "app.web.asgi:factory"
@@ -61,7 +62,8 @@ def create_asgi(test_config: dict[str, Any] | None = None, *, background: bool =
         target = sql if is_sql(scope["path"]) else web
         await target(scope, receive, send)
 
-    return portal
+    # Everything below sees the client's address and scheme as a trusted proxy forwarded them.
+    return behind_proxies(portal, portal_of(flask_app).settings["TRUSTED_PROXIES"])
 
 
 def factory() -> ASGIApp:

@@ -10,6 +10,7 @@ import uvicorn
 from app import config
 from app.state import open_portal
 from app.web.asgi import FACTORY
+from app.web.proxies import trusted_networks
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
@@ -21,6 +22,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> Non
 
     settings = config.load()
     config.require_secret_key(settings)  # refuse here, not in every worker
+    trusted_networks(settings["TRUSTED_PROXIES"])  # a mistyped proxy address, likewise
     portal = open_portal(settings)
     try:
         cleanup(portal.instance, portal.engine)
@@ -35,8 +37,10 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> Non
         os.environ["OTKRITO_BASE_URL"] = served_url(host, port)
     start_scheduler(settings)
     # The import string (not an app object) lets uvicorn build the app in each worker process.
+    # proxy_headers=False: the app reads forwarded headers itself, from OTKRITO_TRUSTED_PROXIES
+    # only (app/web/proxies.py); uvicorn's default would trust any client on 127.0.0.1.
     uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers,
-                lifespan="on", log_level="info")
+                lifespan="on", log_level="info", proxy_headers=False)
 
 
 def start_scheduler(settings: dict) -> None:
