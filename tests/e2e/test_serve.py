@@ -2,27 +2,41 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 import httpx
 import pytest
 
-from app.state import Portal
-from tests.conftest import HTTP_TIMEOUT
+from app import config
+from app.state import Portal, open_portal
+from tests.conftest import HTTP_TIMEOUT, publish_rows, start_server, stop_server
 
 ROWS = [{"id": i, "name": f"община {i}", "amount": i * 10} for i in range(5)]
 SLOW = ("with recursive c(x) as (select 1 union all select x + 1 from c) "
         "select count(*) from c")
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real server for the module's read-only tests (each server costs seconds of CPU),
+    started after the budget dataset was published; tests that publish start their own."""
+    root = tmp_path_factory.mktemp("serve") / "instance"
+    portal = open_portal({**config.load(), "INSTANCE": str(root), "DATABASE_URL": None})
+    try:
+        publish_rows(portal, "budget", ROWS, row_count=4242, title="Бюджет на Плевен")
+        running = start_server(["-m", "uvicorn", "app.web.asgi:factory", "--factory", "--host", "127.0.0.1",
+                                "--port", "{port}", "--log-level", "warning"],
+                               env={"OTKRITO_INSTANCE": str(root)}, ready="/sql/")
+        yield running.url
+        stop_server(running)
+    finally:
+        portal.engine.dispose()
+
+
 @pytest.fixture
-def published(publish: Callable[..., int]) -> None:
+def own_server(publish: Callable[..., int], live_server: str) -> str:
+    """A server of the test's own instance, started after the budget dataset was published."""
     publish("budget", ROWS, row_count=4242, title="Бюджет на Плевен")
-
-
-@pytest.fixture
-def server(published: None, live_server: str) -> str:
-    """The live server, started after the budget dataset was published."""
     return live_server
 
 
@@ -85,7 +99,8 @@ def test_catalog_database_is_not_reachable(server: str) -> None:
 
 
 def test_new_release_and_new_dataset_are_served_without_a_restart(
-        server: str, publish: Callable[..., int]) -> None:
+        own_server: str, publish: Callable[..., int]) -> None:
+    server = own_server
     assert httpx.get(f"{server}/sql/decisions", timeout=HTTP_TIMEOUT).status_code == 404
     publish("budget", [{"id": 9, "name": "нов ред", "amount": 90}])
     publish("decisions", [{"number": 1066, "title": "Решение"}])
