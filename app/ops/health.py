@@ -13,7 +13,6 @@ from typing import Any, Callable
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app.jobs.mode import QUEUE, jobs_mode
 from app.state import Portal
 
 CHECK_SECONDS = 3.0
@@ -49,12 +48,12 @@ def queue_reachable(engine: Engine) -> None:
         conn.execute(text("SELECT 1 FROM procrastinate_jobs LIMIT 1")).all()
 
 
-def checks_of(portal: Portal) -> dict[str, Callable[[], None]]:
+def checks_of(portal: Portal, *, queue: bool) -> dict[str, Callable[[], None]]:
     checks: dict[str, Callable[[], None]] = {
         "catalog": lambda: catalog_answers(portal.engine),
         "storage": lambda: storage_readable(portal),
     }
-    if jobs_mode(portal.settings) == QUEUE:
+    if queue:
         checks["queue"] = lambda: queue_reachable(portal.engine)
     return checks
 
@@ -78,9 +77,10 @@ def describe(error: BaseException) -> str:
     return f"{kind}: unreachable or refused" if original is not None else kind
 
 
-async def readiness(portal: Portal, *, seconds: float = CHECK_SECONDS) -> tuple[int, dict[str, Any]]:
-    """(200 or 503, the JSON body) after every check, run side by side."""
-    checks = checks_of(portal)
+async def readiness(portal: Portal, *, queue: bool,
+                    seconds: float = CHECK_SECONDS) -> tuple[int, dict[str, Any]]:
+    """(200 or 503, the JSON body) after every check, run side by side; `queue`: cluster mode."""
+    checks = checks_of(portal, queue=queue)
     results = await asyncio.gather(*(_one(check, seconds) for check in checks.values()))
     named = dict(zip(checks, results))
     ready = all(result["ok"] for result in named.values())

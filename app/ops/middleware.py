@@ -13,7 +13,6 @@ from typing import Any, Callable, MutableMapping
 from sqlalchemy import text as sql
 
 from app.asgi_types import ASGIApp, Receive, Scope, Send
-from app.jobs.mode import QUEUE, jobs_mode
 from app.ops import access, metrics, request_log, routes
 from app.ops.health import STATEMENT_TIMEOUT_MS, readiness
 from app.state import Portal
@@ -24,7 +23,9 @@ OWN = (HEALTHZ, READYZ, METRICS)
 QUEUE_SECONDS = 3.0
 
 
-def observed(app: ASGIApp, portal: Portal, *, is_sql: Callable[[str], bool]) -> ASGIApp:
+def observed(app: ASGIApp, portal: Portal, *, is_sql: Callable[[str], bool], queue: bool) -> ASGIApp:
+    """Wrap the portal's app; `queue`: the durable queue is in use (OTKRITO_JOBS=queue), so
+    readiness checks it and /metrics reports its depth."""
     settings = portal.settings
     log = request_log.configure(settings["LOG_FORMAT"])
     token = settings.get("METRICS_TOKEN") or None
@@ -34,10 +35,10 @@ def observed(app: ASGIApp, portal: Portal, *, is_sql: Callable[[str], bool]) -> 
         if path == HEALTHZ:
             await _json(send, 200, {"status": "ok"})
         elif path == READYZ:
-            status, body = await readiness(portal)
+            status, body = await readiness(portal, queue=queue)
             await _json(send, status, body)
         else:
-            await _metrics(scope, send, portal, token)
+            await _metrics(scope, send, portal, token, queue)
 
     async def observe(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -113,23 +114,21 @@ async def _plain(send: Send, status: int, data: bytes, content_type: bytes,
     await send({"type": "http.response.body", "body": data})
 
 
-async def _metrics(scope: Scope, send: Send, portal: Portal, token: str | None) -> None:
+async def _metrics(scope: Scope, send: Send, portal: Portal, token: str | None, queue: bool) -> None:
     decided = access.decide(scope, token)
     if decided != access.ALLOWED:
         said = text("metrics.wrong-token" if decided == access.WRONG_TOKEN else "metrics.loopback-only")
         extra = [(b"www-authenticate", b'Bearer realm="metrics"')] if decided == access.WRONG_TOKEN else []
         await _plain(send, decided, f"{said.bg}\n{said.en}\n".encode(), b"text/plain; charset=utf-8", extra)
         return
-    gauges = await _queue_gauges(portal)
+    gauges = await _queue_gauges(portal) if queue else []
     body = await asyncio.to_thread(metrics.exposition, lambda: gauges)
     await _plain(send, 200, body, metrics.CONTENT_TYPE.encode())
 
 
 async def _queue_gauges(portal: Portal) -> list[Any]:
-    """The queue's depth, read now (with the queue only); a catalog that does not answer in
+    """The queue's depth, read now; a catalog that does not answer in
     time leaves the gauge out rather than holding the scrape."""
-    if jobs_mode(portal.settings) != QUEUE:
-        return []
     try:
         rows = await asyncio.wait_for(asyncio.to_thread(_queue_rows, portal), QUEUE_SECONDS)
     except Exception:  # noqa: BLE001 - /readyz says what is wrong; the scrape still answers

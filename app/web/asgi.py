@@ -10,7 +10,7 @@ from a2wsgi import WSGIMiddleware
 from app import create_app
 from app.asgi_types import ASGIApp, Receive, Scope, Send
 from app.headers import secured
-from app.jobs.mode import THREADS, jobs_mode
+from app.jobs.mode import QUEUE, THREADS, jobs_mode
 from app.ops import routes
 from app.ops.middleware import observed
 from app.participation.usage import count_sql_call
@@ -65,7 +65,8 @@ def create_asgi(test_config: dict[str, Any] | None = None, *, background: bool =
         await target(scope, receive, send)
 
     # Outermost: /healthz, /readyz, /metrics, and every request counted and logged, /sql/ too.
-    return observed(portal, portal_of(flask_app), is_sql=is_sql)
+    return observed(portal, portal_of(flask_app), is_sql=is_sql,
+                    queue=jobs_mode(portal_of(flask_app).settings) == QUEUE)
 
 
 def factory() -> ASGIApp:
