@@ -34,7 +34,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> Non
     if not os.environ.get("OTKRITO_BASE_URL"):
         os.environ["OTKRITO_BASE_URL"] = served_url(host, port)
     start_scheduler(settings)
-    if workers > 1:
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from app.ops.multiprocess import prepare
 
         prepare(portal.instance.root)  # /metrics of any worker then reports them all
