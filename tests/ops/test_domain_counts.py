@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from app.jobs.scheduler import owner_name, run_due
 from app.jobs.tasks import run_publish
 from app.ops.metrics import exposition
 from app.web.asgi import create_asgi
+from datasets.sources import set_source
 from datasets.uploads import claim_for_publishing, get_job
 from tests.app.staff.staff_world import World
+from tests.conftest import free_port
 from tests.ops.asgi_calls import call, count
 
 ENDLESS = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
@@ -43,3 +46,15 @@ def test_sql_queries_and_their_time_outs_are_counted(world: World) -> None:
     assert count(after, "otkrito_sql_timeouts_total") - count(before, "otkrito_sql_timeouts_total") == 1
     assert count(after, "otkrito_http_requests_total", route="/sql/*", status="400") \
         - count(before, "otkrito_http_requests_total", route="/sql/*", status="400") == 1
+
+
+def test_a_scheduled_fetch_is_counted_by_its_outcome(world: World) -> None:
+    # Loopback is refused without OTKRITO_FETCH_ALLOW: the check fails before any connection.
+    set_source(world.portal.engine, "a-data", f"http://127.0.0.1:{free_port()}/data.csv", actor="test")
+    before = exposition().decode()
+    done = run_due(world.portal, owner_name())
+    after = exposition().decode()
+    assert [slug for slug, _check in done] == ["a-data"]
+    outcome = str(done[0][1].outcome)
+    assert count(after, "otkrito_source_fetches_total", outcome=outcome) \
+        - count(before, "otkrito_source_fetches_total", outcome=outcome) == 1
