@@ -82,7 +82,20 @@ SETTINGS: tuple[Setting, ...] = (
             "for the answer before it counts as failed (and is retried).", float),
     Setting("MAIL_POLL_SECONDS", 30.0, "How often the sender inside `otkrito serve` or "
             "`otkrito worker` looks for news and mail due.", float),
+    Setting("METRICS_TOKEN", None, "Bearer token that lets a scraper read /metrics from another "
+            "machine (`Authorization: Bearer <token>`); unset: /metrics answers loopback only."),
+    Setting("LOG_FORMAT", "text", "Request log lines on stderr: `text` (key=value) or `json` (one "
+            "JSON object per line).", lambda value: _log_format(value)),
+    Setting("WORKER_METRICS_PORT", None, "`otkrito worker` serves its own /metrics on this port of "
+            "127.0.0.1 (publishes, mail, webhooks, sources it ran); unset: none.", int),
 )
+
+
+def _log_format(value: str) -> str:
+    chosen = value.strip().lower()
+    if chosen not in ("text", "json"):
+        raise NotReady("ops.log-format", value=value[:40])
+    return chosen
 
 
 def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -207,6 +207,7 @@ def _merge() -> None:
     from metadata.messages_follow import FOLLOW_MESSAGES
     from metadata.messages_harvest import HARVEST_MESSAGES
     from metadata.messages_jobs import JOBS_MESSAGES
+    from metadata.messages_ops import OPS_MESSAGES
     from metadata.messages_places import PLACES_MESSAGES
     from metadata.messages_sources import FETCH_MESSAGES, SOURCES_MESSAGES
     from metadata.messages_staff import STAFF_MESSAGES, SUMMARY_MESSAGES
@@ -223,6 +224,7 @@ def _merge() -> None:
     MESSAGES.update(FETCH_MESSAGES | SOURCES_MESSAGES)
     MESSAGES.update(BULK_MESSAGES)
     MESSAGES.update(HARVEST_MESSAGES)
+    MESSAGES.update(OPS_MESSAGES)
 
 
 _merge()

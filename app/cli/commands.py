@@ -244,6 +244,12 @@ def user_reset_password(email: str, password_stdin: bool) -> None:
 @clean_errors
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the portal (pages, feeds, APIs and the SQL API under /sql/)."""
+    if workers > 1:
+        from app.ops.multiprocess import prepare
+
+        # Before prometheus-client is first imported: this process's sources scheduler then
+        # counts into the same files as the workers (app/ops/multiprocess.py).
+        prepare(Path(config.load()["INSTANCE"]))
     from app.web.server import serve as run_server
 
     run_server(host=host, port=port, workers=workers)

@@ -19,6 +19,7 @@ from typing import Callable
 from sqlalchemy.engine import Engine
 
 from app.follow.smtp import Smtp
+from app.ops.metrics import MAIL, count_outcomes
 from publishers import outbox, subscriptions
 
 log = logging.getLogger("otkrito.mail")
@@ -78,6 +79,7 @@ def send_due(engine: Engine, smtp: Smtp, *, mail_from: str, lease_seconds: float
             counts.sent += 1
     finally:
         _close(session)
+        count_outcomes(MAIL, counts, ("sent", "retry", "failed"))
     return counts
 
 

@@ -20,6 +20,7 @@ import urllib3
 from sqlalchemy.engine import Engine
 from standardwebhooks.webhooks import Webhook as Signer
 
+from app.ops.metrics import WEBHOOKS, count_outcomes
 from datasets.fetch import FetchError, Network, parse_target, resolve
 from publishers import webhooks
 
@@ -83,4 +84,5 @@ def send_due(engine: Engine, *, allow: Sequence[Network], timeout: float, lease_
         counts.failed += state == "failed"
         counts.retry += state != "failed"
         log.warning("Webhook delivery %s: %s (%s)", held.msg_id, error, state)
+    count_outcomes(WEBHOOKS, counts, ("delivered", "retry", "failed"))
     return counts

@@ -15,6 +15,7 @@ import threading
 import uuid
 from typing import Any, Mapping
 
+from app.ops.metrics import FETCHES
 from app.state import Portal, open_portal
 from datasets.fetch import allowed_networks
 from datasets.source_schedule import claim_due
@@ -47,9 +48,11 @@ def run_due(portal: Portal, owner: str) -> list[tuple[str, SourceCheck]]:
         try:
             if slug is not None:
                 check = check_source(portal.instance, portal.engine, slug, owner=owner, **options)
+                FETCHES.labels(str(check.outcome)).inc()
                 log.info("Source of %s checked: %s", slug, check.outcome)
                 done.append((slug, check))
         except Exception:  # noqa: BLE001 - logged; the source is tried again when its lease expires
+            FETCHES.labels("error").inc()
             log.exception("Source check of %s failed", slug)
     return done
 

@@ -13,6 +13,7 @@ from typing import Any
 import procrastinate
 
 from app.jobs.scheduler import fetch_options
+from app.ops.metrics import FETCHES, timed_publish
 from app.state import Portal
 from datasets import uploads
 from datasets.sources import SourceCheck, check_source, holds
@@ -48,13 +49,20 @@ def _check_then_publish(portal: Portal, job_id: str, *, actor: str) -> uploads.U
         uploads.claim_for_publishing(portal.engine, job_id)
     elif notes is None:
         return job  # claimed by staff, who publish it themselves
-    return uploads.publish_claimed_job(portal.instance, portal.engine, job_id, notes=notes, actor=actor)
+    return _publish(portal, job_id, notes=notes, actor=actor)
 
 
 def run_publish(portal: Portal, job_id: str, *, notes: str, actor: str) -> uploads.UploadJob:
     """Publish an upload claimed for publishing; after its release committed, do nothing."""
-    return _recorded(lambda p, j, **kw: uploads.publish_claimed_job(p.instance, p.engine, j, **kw),
-                     portal, job_id, notes=notes, actor=actor)
+    return _recorded(_publish, portal, job_id, notes=notes, actor=actor)
+
+
+def _publish(portal: Portal, job_id: str, *, notes: str, actor: str) -> uploads.UploadJob:
+    # Every publish of the web process and of workers comes through here: counted and timed.
+    with timed_publish() as outcome:
+        job = uploads.publish_claimed_job(portal.instance, portal.engine, job_id, notes=notes, actor=actor)
+        outcome("published" if job.state == "published" else "failed")
+    return job
 
 
 def _recorded(work: Any, portal: Portal, job_id: str, **kwargs: Any) -> uploads.UploadJob:
@@ -84,8 +92,13 @@ def run_fetch(portal: Portal, slug: str, *, owner: str, actor: str) -> SourceChe
     if not holds(portal.engine, slug, owner):
         log.warning("Fetch now of %s: its claim expired before the check could start", slug)
         return None
-    check = check_source(portal.instance, portal.engine, slug, owner=owner, actor=actor,
-                         **fetch_options(portal.settings))
+    try:
+        check = check_source(portal.instance, portal.engine, slug, owner=owner, actor=actor,
+                             **fetch_options(portal.settings))
+    except Exception:
+        FETCHES.labels("error").inc()
+        raise
+    FETCHES.labels(str(check.outcome)).inc()
     log.info("Source of %s fetched now: %s", slug, check.outcome)
     return check
 

@@ -31,6 +31,10 @@ def run_worker(settings: Mapping[str, Any], *, concurrency: int = 1) -> None:
     if is_sqlite(settings.get("DATABASE_URL")):
         raise NotReady("jobs.worker-needs-postgresql")
     portal = open_portal(dict(settings))  # refuses a catalog (or queue) not migrated
+    if settings.get("WORKER_METRICS_PORT"):
+        from app.ops.metrics import serve_worker_metrics
+
+        serve_worker_metrics(int(settings["WORKER_METRICS_PORT"]))
     mail = None
     # Until the queue is served, a stop has nothing to wait for; then _serve takes over.
     before = {stop: signal.signal(stop, _exit_now) for stop in STOP_SIGNALS}

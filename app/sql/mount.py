@@ -19,12 +19,13 @@ from typing import Any, Callable, MutableMapping
 from urllib.parse import quote
 
 from datasette.app import Datasette
-from datasette.database import Database
+from datasette.database import Database, QueryInterrupted
 from datasette.utils import tilde_decode
 from sqlalchemy.exc import DBAPIError
 
 from app.asgi_types import Receive, Scope, Send
 from app.errors import catalog_unavailable
+from app.ops.metrics import SQL_QUERIES, SQL_TIMEOUTS
 from app.sql.catalog_watch import CatalogWatch
 from app.sql.clients import TOO_MANY, ClientSlots, client_address
 from app.sql.index import PREFIX, answer_index
@@ -154,7 +155,11 @@ class ReleaseDatabase(RememberedSchema, Database):  # type: ignore[misc]
             return self._run(fn)
         loop = asyncio.get_running_loop()
         async with self.clients.query():
-            return await loop.run_in_executor(self.ds.executor, self._run, fn)
+            try:
+                return await loop.run_in_executor(self.ds.executor, self._run, fn)
+            except QueryInterrupted:
+                SQL_TIMEOUTS.inc()  # OTKRITO_SQL_TIME_LIMIT_MS stopped it
+                raise
 
 
 def datasette_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -256,6 +261,8 @@ class SqlApp:
                 return
             with self.mounts.using(database_name(path)):
                 if await self._fetched(scope, send):
+                    if database_name(path) in self.ds.databases:
+                        SQL_QUERIES.inc()
                     await self.asgi(scope, receive, self._counting(scope, send))
 
     async def _fetched(self, scope: Scope, send: Send) -> bool:

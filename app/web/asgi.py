@@ -10,7 +10,9 @@ from a2wsgi import WSGIMiddleware
 from app import create_app
 from app.asgi_types import ASGIApp, Receive, Scope, Send
 from app.headers import secured
-from app.jobs.mode import THREADS, jobs_mode
+from app.jobs.mode import QUEUE, THREADS, jobs_mode
+from app.ops import routes
+from app.ops.middleware import observed
 from app.participation.usage import count_sql_call
 from app.sql.mount import PREFIX, collapse_slashes, lifespan, make_sql_app
 from app.state import portal_of
@@ -37,6 +39,7 @@ def create_asgi(test_config: dict[str, Any] | None = None, *, background: bool =
     the cluster's `otkrito worker` processes send it (OTKRITO_JOBS=queue).
     """
     flask_app = create_app(test_config)
+    routes.init_app(flask_app)  # tells the request log and metrics which route answered
     if background and jobs_mode(portal_of(flask_app).settings) == THREADS:
         from app.follow import background as mail
 
@@ -62,8 +65,12 @@ def create_asgi(test_config: dict[str, Any] | None = None, *, background: bool =
         target = sql if is_sql(scope["path"]) else web
         await target(scope, receive, send)
 
-    # Everything below sees the client's address and scheme as a trusted proxy forwarded them.
-    return behind_proxies(portal, portal_of(flask_app).settings["TRUSTED_PROXIES"])
+    # /healthz, /readyz, /metrics, and every request counted and logged, /sql/ too.
+    observed_portal = observed(portal, portal_of(flask_app), is_sql=is_sql,
+                               queue=jobs_mode(portal_of(flask_app).settings) == QUEUE)
+    # Outermost: everything below, /metrics' loopback check and the request log included, sees
+    # the client's address and scheme as a trusted proxy forwarded them.
+    return behind_proxies(observed_portal, portal_of(flask_app).settings["TRUSTED_PROXIES"])
 
 
 def factory() -> ASGIApp:

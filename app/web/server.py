@@ -36,11 +36,17 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> Non
     if not os.environ.get("OTKRITO_BASE_URL"):
         os.environ["OTKRITO_BASE_URL"] = served_url(host, port)
     start_scheduler(settings)
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from app.ops.multiprocess import prepare
+
+        prepare(portal.instance.root)  # /metrics of any worker then reports them all
     # The import string (not an app object) lets uvicorn build the app in each worker process.
     # proxy_headers=False: the app reads forwarded headers itself, from OTKRITO_TRUSTED_PROXIES
     # only (app/web/proxies.py); uvicorn's default would trust any client on 127.0.0.1.
+    # uvicorn's access log is off: it would log raw paths, tokens of signed links included;
+    # app/ops/request_log.py writes one line per request instead.
     uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers,
-                lifespan="on", log_level="info", proxy_headers=False)
+                lifespan="on", log_level="info", proxy_headers=False, access_log=False)
 
 
 def start_scheduler(settings: dict) -> None:
