@@ -15,8 +15,6 @@ from typing import Any, Sequence
 from datasets.files import describe
 from datasets.geojson_export import MEDIA_TYPE as GEOJSON
 from datasets.geojson_export import write_geojson
-from datasets.parquet_export import MEDIA_TYPE as PARQUET
-from datasets.parquet_export import write_parquet
 from metadata.datapackage import data_package
 from metadata.records import Dataset, Publisher, ReleaseFile
 
@@ -28,8 +26,12 @@ def _derived(build: Path, slug: str, data: Path, schema: dict[str, Any],
              kinds: Sequence[str], places: Sequence[str]) -> list[ReleaseFile]:
     made = []
     if "parquet" in kinds:
+        # Imported here: pyarrow (with numpy) costs every portal and CLI process ~0.15 s at
+        # start-up, and only a publish needs it.
+        from datasets.parquet_export import MEDIA_TYPE, write_parquet
+
         write_parquet(data, schema, build / f"{slug}.parquet")
-        made.append(describe(build / f"{slug}.parquet", build, role="parquet", media_type=PARQUET))
+        made.append(describe(build / f"{slug}.parquet", build, role="parquet", media_type=MEDIA_TYPE))
     if "geojson" in kinds and write_geojson(data, schema, build / f"{slug}.geojson"):
         geojson = describe(build / f"{slug}.geojson", build, role="geojson", media_type=GEOJSON)
         made.append(replace(geojson, places=tuple(places)))
