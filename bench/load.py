@@ -20,6 +20,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 HOST = "127.0.0.1"  # the only address these benchmarks ever load
+# When set, every load sends this many requests (with the Python client) instead of running for
+# a time: the smoke tests' quick runs only check that each figure prints, and a load bounded by
+# count costs the same CPU on any machine, where a timed one keeps both cores busy throughout.
+COUNT: int | None = None
+COUNT_SECONDS = 120.0  # the time bound of a counted load: only a hang reaches it
 WRK_SCRIPT = """
 local paths = {%(paths)s}
 local headers = {%(headers)s}
@@ -57,6 +62,8 @@ class Load:
 
 def tool() -> str:
     """Name the load generator this machine will use."""
+    if COUNT is not None:
+        return "python"
     return "wrk" if shutil.which("wrk") else "python"
 
 
@@ -65,6 +72,9 @@ def run_load(base: str, paths: list[str], *, connections: int, seconds: float,
     """GET the paths in turn from `connections` keep-alive connections for `seconds`."""
     if urlsplit(base).hostname != HOST:
         raise ValueError(f"load only ever goes to {HOST}, not {base}")
+    if COUNT is not None:
+        return _python(base, paths, connections=connections, seconds=COUNT_SECONDS,
+                       headers=headers or {}, count=COUNT)
     if tool() == "wrk":
         return _wrk(base, paths, connections=connections, seconds=seconds, headers=headers or {})
     return _python(base, paths, connections=connections, seconds=seconds, headers=headers or {})
@@ -98,8 +108,9 @@ def _wrk(base: str, paths: list[str], *, connections: int, seconds: float,
 
 
 def _python(base: str, paths: list[str], *, connections: int, seconds: float,
-            headers: dict[str, str]) -> Load:
+            headers: dict[str, str], count: int | None = None) -> Load:
     parts = urlsplit(base)
+    tickets = threading.Semaphore(count) if count is not None else None
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -112,6 +123,8 @@ def _python(base: str, paths: list[str], *, connections: int, seconds: float,
         i = offset
         try:
             while time.monotonic() < deadline:
+                if tickets is not None and not tickets.acquire(blocking=False):
+                    break  # the count is sent
                 started = time.perf_counter()
                 conn.request("GET", paths[i % len(paths)], headers=headers)
                 response = conn.getresponse()

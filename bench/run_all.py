@@ -175,6 +175,9 @@ def _measure(base: str, paths: list[str], args: argparse.Namespace, *,
     bad = {p: s for p, s in statuses.items() if s != 200}
     if bad:
         say(f"   warning: not 200: {bad}")
+    if load.COUNT is not None:  # --quick: a counted load, nothing left queued, no warm-up
+        return load.run_load(base, paths, connections=connections, seconds=args.seconds,
+                             headers=headers)
     # Unmeasured first: every worker up, caches and connections warm. A worker's first dataset
     # page sizes the JSON export (10 s at 1,000,000 rows): with several, warm long enough for each.
     warm = min(2.0, args.seconds) if workers == 1 else 1.5 * args.seconds
@@ -347,6 +350,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.sql_datasets = 200  # still three times what one process keeps mounted
         args.cluster_publishes = 5
         args.mem_rows = args.mem_rows or 4000
+        load.COUNT = 40
     args.mem_rows = args.mem_rows or args.rows * 5
     return args
 
