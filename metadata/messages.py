@@ -184,6 +184,7 @@ def text(message_id: str, **params: Any) -> Text:
 
 
 def _merge() -> None:
+    from metadata.messages_backup import BACKUP_MESSAGES
     from metadata.messages_bulk import BULK_MESSAGES
     from metadata.messages_egov import EGOV_MESSAGES
     from metadata.messages_follow import FOLLOW_MESSAGES
@@ -205,6 +206,7 @@ def _merge() -> None:
     MESSAGES.update(FETCH_MESSAGES | SOURCES_MESSAGES)
     MESSAGES.update(BULK_MESSAGES)
     MESSAGES.update(HARVEST_MESSAGES)
+    MESSAGES.update(BACKUP_MESSAGES)
 
 
 _merge()

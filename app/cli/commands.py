@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from app import config
+from app.cli.backup import backup, restore
 from app.cli.egov import egov
 from app.cli.harvest import harvest
 from app.cli.notify import notify
@@ -304,6 +305,8 @@ def demo() -> None:
         click.echo(line)
 
 
+main.add_command(backup)  # backup and restore: docs/backup.md
+main.add_command(restore)
 main.add_command(egov)
 main.add_command(notify)
 main.add_command(source)

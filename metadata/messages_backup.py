@@ -1,0 +1,78 @@
+"""Bilingual messages of `otkrito backup` and `otkrito restore` (merged into MESSAGES)."""
+from __future__ import annotations
+
+BACKUP_MESSAGES: dict[str, tuple[str, str]] = {
+    "backup.postgres-unsupported": (
+        "Резервното копие засега поддържа само каталог в SQLite; за PostgreSQL използвайте pg_dump "
+        "(вижте docs/backup.md).",
+        "Backup supports only an SQLite catalog for now; for PostgreSQL use pg_dump (see docs/backup.md).",
+    ),
+    "backup.no-catalog": (
+        "В „{path}“ няма каталог: това не е инстанция на Открито.",
+        "There is no catalog in '{path}': it is not an Otkrito instance.",
+    ),
+    "backup.source-damaged": (
+        "Файлът „{path}“ в инстанцията не съвпада с контролната си сума в каталога; копието е "
+        "спряно. Изпълнете „otkrito check“.",
+        "The file '{path}' in the instance does not match its checksum in the catalog; the backup "
+        "stopped. Run 'otkrito check'.",
+    ),
+    "backup.keeps-changing": (
+        "Файлове изчезваха (оттеглени издания) при всеки опит за копие; опитайте отново.",
+        "Files kept vanishing (withdrawn releases) during every backup attempt; try again.",
+    ),
+    "backup.disk-full": (
+        "Няма място на диска в „{path}“. Копието не е завършено и не е записано като валидно; "
+        "предишните копия са непокътнати.",
+        "The disk is full at '{path}'. The backup did not finish and is not recorded as good; "
+        "earlier backups are untouched.",
+    ),
+    "backup.write-failed": (
+        "Копието в „{path}“ не може да бъде записано ({error}); не е записано като валидно.",
+        "The backup could not be written to '{path}' ({error}); it is not recorded as good.",
+    ),
+    "backup.done": (
+        "Копие „{snapshot}“: {files} файла, {total} байта; копирани сега {copied} файла, {copied_bytes} байта.",
+        "Backup '{snapshot}': {files} files, {total} bytes; copied now {copied} files, {copied_bytes} bytes.",
+    ),
+    "restore.no-manifest": (
+        "В „{path}“ няма опис (manifest.json): копието е непълно или това не е резервно копие. "
+        "Нищо не е възстановено.",
+        "There is no manifest (manifest.json) in '{path}': the backup is incomplete or this is not "
+        "a backup. Nothing was restored.",
+    ),
+    "restore.bad-manifest": (
+        "Описът „{path}“ е повреден. Нищо не е възстановено.",
+        "The manifest '{path}' is damaged. Nothing was restored.",
+    ),
+    "restore.missing-file": (
+        "Копието е непълно: липсва „{path}“. Нищо не е възстановено.",
+        "The backup is incomplete: '{path}' is missing. Nothing was restored.",
+    ),
+    "restore.size-mismatch": (
+        "Копието е повредено: „{path}“ има {actual} байта вместо {expected}. Нищо не е възстановено.",
+        "The backup is damaged: '{path}' has {actual} bytes instead of {expected}. Nothing was restored.",
+    ),
+    "restore.checksum-mismatch": (
+        "Копието е повредено: контролната сума на „{path}“ не съвпада. Нищо не е възстановено.",
+        "The backup is damaged: the checksum of '{path}' does not match. Nothing was restored.",
+    ),
+    "restore.not-empty": (
+        "„{path}“ не е празна: възстановяване само в празна инстанция. Нищо не е възстановено.",
+        "'{path}' is not empty: restore only into an empty instance. Nothing was restored.",
+    ),
+    "restore.postgres-unsupported": (
+        "Възстановяването засега е само в инстанция с SQLite и локални файлове; за PostgreSQL "
+        "използвайте pg_restore (вижте docs/backup.md).",
+        "Restore works only into an instance with SQLite and local files for now; for PostgreSQL "
+        "use pg_restore (see docs/backup.md).",
+    ),
+    "restore.write-failed": (
+        "Възстановяването в „{path}“ не успя ({error}); нищо не е оставено там.",
+        "Restoring into '{path}' failed ({error}); nothing was left there.",
+    ),
+    "restore.done": (
+        "Възстановено копие „{snapshot}“: {files} файла, {total} байта. Изпълнете „otkrito check“.",
+        "Restored backup '{snapshot}': {files} files, {total} bytes. Run 'otkrito check'.",
+    ),
+}
