@@ -30,16 +30,17 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
-from sqlalchemy.engine import make_url
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, make_url
 
-from datasets import catalog
+from datasets import backup_postgres as postgres
 from datasets.files import CHUNK, fsync_dir
 from datasets.instance import Instance, dataset_lock
 from datasets.storage import release_key
 from metadata.errors import Conflict, InvalidInput, OtkritoError, StorageFull
-from publishers.store import connect, is_sqlite
+from metadata.records import ReleaseFile
+from publishers.store import connect, datasets, is_sqlite, releases
 
 MANIFEST = "manifest.json"
 LATEST = "latest"
@@ -124,25 +125,24 @@ def _snapshot_catalog(instance: Instance, target: Path) -> None:
     os.replace(partial, target)
 
 
-def _release_files(snapshot_catalog: Path) -> Iterator[tuple[str, int, list]]:
-    engine = connect(f"sqlite:///{snapshot_catalog}")
-    try:
-        for dataset in catalog.list_datasets(engine):
-            for release in catalog.list_releases(engine, dataset.id):
-                if release.status == "published":
-                    yield dataset.slug, release.version, list(release.files)
-    finally:
-        engine.dispose()
+Listed = list[tuple[str, int, list[ReleaseFile]]]
 
 
-def _copy_releases(instance: Instance, dest: Path, snapshot_catalog: Path,
-                   entries: list[dict], counts: list[int]) -> None:
-    by_dataset: dict[str, list[tuple[int, list]]] = {}
-    for slug, version, files in _release_files(snapshot_catalog):
+def _published(conn: Connection) -> Listed:
+    """Every published release's files, as the catalog state `conn` sees lists them."""
+    query = (sa.select(datasets.c.slug, releases.c.version, releases.c.files)
+             .join(datasets, datasets.c.id == releases.c.dataset_id)
+             .where(releases.c.status == "published").order_by(datasets.c.slug, releases.c.version))
+    return [(r.slug, r.version, [ReleaseFile(**f) for f in r.files]) for r in conn.execute(query)]
+
+
+def _copy_releases(instance: Instance, dest: Path, listed: Listed, entries: list[dict], counts: list[int]) -> None:
+    by_dataset: dict[str, list[tuple[int, list[ReleaseFile]]]] = {}
+    for slug, version, files in listed:
         by_dataset.setdefault(slug, []).append((version, files))
-    for slug, releases in sorted(by_dataset.items()):
+    for slug, versions in sorted(by_dataset.items()):
         with dataset_lock(instance, slug, timeout=300):
-            for version, files in releases:
+            for version, files in versions:
                 for record in files:
                     key = release_key(slug, version, record.name)
                     target = dest / key
@@ -189,11 +189,21 @@ def _attempt(instance: Instance, dest: Path, snapshot: Path) -> BackupReport:
     entries: list[dict] = []
     counts = [0, 0]
     snapshot.mkdir(parents=True)
-    catalog_copy = snapshot / "catalog.db"
-    _snapshot_catalog(instance, catalog_copy)
+    if is_sqlite(instance.catalog_url):
+        catalog_copy = snapshot / "catalog.db"
+        _snapshot_catalog(instance, catalog_copy)
+        engine = connect(f"sqlite:///{catalog_copy}")
+        try:
+            with engine.connect() as conn:
+                listed = _published(conn)
+        finally:
+            engine.dispose()
+    else:
+        catalog_copy = snapshot / "catalog.dump"
+        listed = postgres.dump(instance.catalog_url, catalog_copy, _published)
     entries.append({"path": catalog_copy.relative_to(dest).as_posix(),
                     "bytes": catalog_copy.stat().st_size, "sha256": _hash(catalog_copy)})
-    _copy_releases(instance, dest, catalog_copy, entries, counts)
+    _copy_releases(instance, dest, listed, entries, counts)
     if (key := instance.root / "secret_key").is_file():
         _copy_extra(key, snapshot, dest, "secret_key", entries)
     uploads = instance.root / "uploads"
@@ -201,7 +211,7 @@ def _attempt(instance: Instance, dest: Path, snapshot: Path) -> BackupReport:
         if path.is_file() and not path.name.startswith("."):
             _copy_extra(path, snapshot, dest, "uploads/" + path.relative_to(uploads).as_posix(), entries)
     total = sum(e["bytes"] for e in entries)
-    manifest = {"format": FORMAT, "created_at": datetime.now(timezone.utc).isoformat(),
+    manifest = {"format": FORMAT, "catalog": catalog_copy.name, "created_at": datetime.now(timezone.utc).isoformat(),
                 "files": entries}
     _write_atomically(snapshot / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
     _write_atomically(dest / LATEST, snapshot.name + "\n")
@@ -210,9 +220,7 @@ def _attempt(instance: Instance, dest: Path, snapshot: Path) -> BackupReport:
 
 def backup(instance: Instance, dest: Path) -> BackupReport:
     """Write a complete snapshot of the instance into dest, or fail leaving none that looks complete."""
-    if not is_sqlite(instance.catalog_url):
-        raise BackupFailed("backup.postgres-unsupported")
-    if not _sqlite_path(instance.catalog_url).is_file():
+    if is_sqlite(instance.catalog_url) and not _sqlite_path(instance.catalog_url).is_file():
         raise BackupFailed("backup.no-catalog", path=str(instance.root))
     dest = dest.resolve()
     for attempt in range(ATTEMPTS):
@@ -249,7 +257,7 @@ def _backup_root(snapshot: Path) -> Path:
     return snapshot.parent.parent
 
 
-def verify(src: Path) -> tuple[Path, list[dict]]:
+def verify(src: Path) -> tuple[Path, list[dict], str]:
     """Check every file the manifest lists (size and sha256); raise RestoreRefused on any flaw."""
     snapshot = find_snapshot(src)
     manifest_path = snapshot / MANIFEST
@@ -274,9 +282,11 @@ def verify(src: Path) -> tuple[Path, list[dict]]:
                                  expected=entry["bytes"], actual=path.stat().st_size)
         if _hash(path) != entry["sha256"]:
             raise RestoreRefused("restore.checksum-mismatch", path=entry["path"])
-    if not any(e["path"] == f"snapshots/{snapshot.name}/catalog.db" for e in entries):
+    kind = manifest.get("catalog", "catalog.db")
+    if kind not in ("catalog.db", "catalog.dump") or \
+            not any(e["path"] == f"snapshots/{snapshot.name}/{kind}" for e in entries):
         raise RestoreRefused("restore.bad-manifest", path=str(manifest_path))
-    return snapshot, entries
+    return snapshot, entries, kind
 
 
 def _is_empty(instance: Instance) -> bool:
@@ -286,14 +296,23 @@ def _is_empty(instance: Instance) -> bool:
 
 
 def restore(src: Path, instance: Instance) -> RestoreReport:
-    """Verify the backup, then copy it into an empty instance; refuse before writing anything."""
-    if not is_sqlite(instance.catalog_url) or instance.storage_url:
-        raise RestoreRefused("restore.postgres-unsupported")
+    """Verify the backup, then copy it into an empty instance; refuse before writing anything.
+
+    The catalog goes where the instance's settings say (the SQLite file in the instance, or an
+    empty PostgreSQL database), the release files into its storage (the instance, or the store).
+    """
     if not _is_empty(instance):
         raise RestoreRefused("restore.not-empty", path=str(instance.root))
-    snapshot, entries = verify(src)
+    snapshot, entries, kind = verify(src)
+    wanted = "catalog.db" if is_sqlite(instance.catalog_url) else "catalog.dump"
+    if kind != wanted:
+        names = {"catalog.db": "SQLite", "catalog.dump": "PostgreSQL"}
+        raise RestoreRefused("restore.other-catalog", found=names[kind], wanted=names[wanted])
+    if wanted == "catalog.dump" and not postgres.is_empty(instance.catalog_url):
+        raise RestoreRefused("restore.database-not-empty", database=make_url(instance.catalog_url).database)
     root = _backup_root(snapshot)
     prefix = f"snapshots/{snapshot.name}/"
+    remote = instance.storage.remote
     # Build beside the target and rename it into place: a restore that fails half-way (a full
     # disk) leaves no instance that looks restored.
     instance.root.parent.mkdir(parents=True, exist_ok=True)
@@ -301,11 +320,18 @@ def restore(src: Path, instance: Instance) -> RestoreReport:
     try:
         for entry in entries:
             relative = entry["path"][len(prefix):] if entry["path"].startswith(prefix) else entry["path"]
+            if relative == "catalog.dump":
+                continue
+            if remote and relative.startswith("releases/"):
+                instance.storage.put_once(relative, root / entry["path"], entry["sha256"])
+                continue
             size, sha = _copy_hashed(root / entry["path"], build / relative)
             if sha != entry["sha256"]:  # changed since verify: refuse rather than restore it
                 raise RestoreRefused("restore.checksum-mismatch", path=entry["path"])
         if (build / "secret_key").is_file():
             os.chmod(build / "secret_key", 0o600)
+        if wanted == "catalog.dump":
+            postgres.load(instance.catalog_url, snapshot / "catalog.dump")
         if instance.root.exists():
             if not _is_empty(instance):
                 raise Conflict("restore.not-empty", path=str(instance.root))

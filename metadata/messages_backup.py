@@ -2,10 +2,36 @@
 from __future__ import annotations
 
 BACKUP_MESSAGES: dict[str, tuple[str, str]] = {
-    "backup.postgres-unsupported": (
-        "Резервното копие засега поддържа само каталог в SQLite; за PostgreSQL използвайте pg_dump "
-        "(вижте docs/backup.md).",
-        "Backup supports only an SQLite catalog for now; for PostgreSQL use pg_dump (see docs/backup.md).",
+    "backup.pg-tool-missing": (
+        "Програмата {tool} не е намерена (в PATH или /usr/lib/postgresql/15/bin): инсталирайте "
+        "postgresql-client-15.",
+        "The program {tool} was not found (in PATH or /usr/lib/postgresql/15/bin): install postgresql-client-15.",
+    ),
+    "backup.pg-dump-too-old": (
+        "{tool} е по-стар от сървъра на PostgreSQL и отказва: инсталирайте pg_dump от версията на "
+        "сървъра или по-нова. ({said})",
+        "{tool} is older than the PostgreSQL server and refuses: install the pg_dump of the server's "
+        "version or newer. ({said})",
+    ),
+    "backup.pg-dump-failed": (
+        "pg_dump не успя; копието не е записано като валидно. ({said})",
+        "pg_dump failed; the backup is not recorded as good. ({said})",
+    ),
+    "restore.pg-restore-failed": (
+        "pg_restore не успя; базата данни може да е частично попълнена: изтрийте я и я създайте "
+        "празна, преди да опитате отново. ({said})",
+        "pg_restore failed; the database may be partly filled: drop it and create it empty before "
+        "trying again. ({said})",
+    ),
+    "restore.database-not-empty": (
+        "Базата данни „{database}“ не е празна: възстановяване само в празна база данни. Нищо не е "
+        "възстановено.",
+        "The database '{database}' is not empty: restore only into an empty database. Nothing was "
+        "restored.",
+    ),
+    "restore.other-catalog": (
+        "Копието съдържа каталог {found}, а инстанцията използва {wanted}. Нищо не е възстановено.",
+        "The backup holds a {found} catalog and the instance uses {wanted}. Nothing was restored.",
     ),
     "backup.no-catalog": (
         "В „{path}“ няма каталог: това не е инстанция на Открито.",
@@ -60,12 +86,6 @@ BACKUP_MESSAGES: dict[str, tuple[str, str]] = {
     "restore.not-empty": (
         "„{path}“ не е празна: възстановяване само в празна инстанция. Нищо не е възстановено.",
         "'{path}' is not empty: restore only into an empty instance. Nothing was restored.",
-    ),
-    "restore.postgres-unsupported": (
-        "Възстановяването засега е само в инстанция с SQLite и локални файлове; за PostgreSQL "
-        "използвайте pg_restore (вижте docs/backup.md).",
-        "Restore works only into an instance with SQLite and local files for now; for PostgreSQL "
-        "use pg_restore (see docs/backup.md).",
     ),
     "restore.write-failed": (
         "Възстановяването в „{path}“ не успя ({error}); нищо не е оставено там.",
