@@ -228,10 +228,10 @@ def backup(instance: Instance, dest: Path) -> BackupReport:
         snapshot = dest / "snapshots" / stamp
         try:
             return _attempt(instance, dest, snapshot)
-        except _Vanished:
+        except _Vanished as vanished:
             shutil.rmtree(snapshot, ignore_errors=True)
             if attempt == ATTEMPTS - 1:
-                raise BackupFailed("backup.keeps-changing") from None
+                raise BackupFailed("backup.keeps-changing", path=str(vanished)) from None
         except OSError as error:
             shutil.rmtree(snapshot, ignore_errors=True)
             if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):

@@ -44,8 +44,12 @@ BACKUP_MESSAGES: dict[str, tuple[str, str]] = {
         "stopped. Run 'otkrito check'.",
     ),
     "backup.keeps-changing": (
-        "Файлове изчезваха (оттеглени издания) при всеки опит за копие; опитайте отново.",
-        "Files kept vanishing (withdrawn releases) during every backup attempt; try again.",
+        "Файлът „{path}“, посочен в каталога, липсва при всеки опит за копие: или издания се "
+        "оттеглят непрекъснато (опитайте отново), или инстанцията е повредена (изпълнете "
+        "„otkrito check“). Копието не е записано като валидно.",
+        "The file '{path}', listed in the catalog, was missing at every backup attempt: either "
+        "releases keep being withdrawn (try again) or the instance is damaged (run 'otkrito check'). "
+        "The backup is not recorded as good.",
     ),
     "backup.disk-full": (
         "Няма място на диска в „{path}“. Копието не е завършено и не е записано като валидно; "

@@ -16,13 +16,14 @@ from click.testing import CliRunner
 from app.cli.commands import main
 from app.state import Portal
 from datasets import catalog
-from datasets.backup import LATEST, MANIFEST
+from datasets.backup import LATEST, MANIFEST, BackupReport, backup
 from datasets.consistency import check_instance
-from datasets.instance import Instance
+from datasets.instance import Instance, dataset_lock
 from datasets.publish import Upload, publish
+from datasets.withdraw import withdraw_release
 from publishers.store import connect
 from tests.app.staff.staff_world import GOOD_ROWS, PASSWORD, World, cp1251_csv, csrf_of
-from tests.conftest import HTTP_TIMEOUT, start_server, stop_server
+from tests.conftest import HTTP_TIMEOUT, start_server, stop_server, until
 
 
 def cli(instance: Path, *args: str, lang: str = "en") -> tuple[int, str]:
@@ -254,3 +255,40 @@ def test_the_nightly_unit_runs_the_backup_command_as_otkrito_with_only_instance_
     assert set(service["ReadWritePaths"].split()) == {service["Environment"].split("=", 1)[1], command[2]}
     timer = (units / "otkrito-backup.timer").read_text()
     assert "OnCalendar=" in timer and "WantedBy=timers.target" in timer
+
+
+def test_a_release_withdrawn_between_the_catalog_copy_and_its_files_makes_a_fresh_snapshot(
+        portal: Portal, publish, tmp_path: Path) -> None:
+    publish("a-set", [{"year": 2024}])
+    publish("b-set", [{"year": 2024}])
+    dest = tmp_path / "backup"
+    outcome: list[object] = []
+    # The backup copies datasets in slug order, each under its lock: holding a-set's lock keeps it
+    # between its catalog copy (which lists b-set v1 as published) and b-set's files.
+    with dataset_lock(portal.instance, "a-set"):
+        thread = threading.Thread(target=lambda: outcome.append(backup(portal.instance, dest)))
+        thread.start()
+        until(lambda: list((dest / "snapshots").glob("*/catalog.db")) if (dest / "snapshots").is_dir() else [],
+              "the backup's first catalog copy")
+        first = next((dest / "snapshots").glob("*/catalog.db")).parent.name
+        withdraw_release(portal.instance, portal.engine, "b-set", 1, reason="лични данни", actor="test")
+        assert not portal.instance.release_dir("b-set", 1).exists()
+    thread.join(timeout=300)
+    report = outcome[0]
+    assert isinstance(report, BackupReport), report
+    assert report.snapshot.name != first and not (dest / "snapshots" / first).exists()
+    manifest = json.loads((report.snapshot / MANIFEST).read_text())
+    assert not [e for e in manifest["files"] if e["path"].startswith("releases/b-set/")]
+    count, versions = restored_check(dest, tmp_path / "restored")
+    assert (count, versions) == (1, [1])
+
+
+def test_a_backup_of_an_instance_missing_a_release_file_fails_naming_it_and_records_nothing(
+        portal: Portal, publish, tmp_path: Path) -> None:
+    publish("budget", [{"year": 2024}])
+    (portal.instance.release_dir("budget", 1) / "data.db").unlink()
+    dest = tmp_path / "backup"
+    for lang, words in (("bg", "липсва при всеки опит"), ("en", "was missing at every backup attempt")):
+        code, said = cli(portal.instance.root, "backup", str(dest), lang=lang)
+        assert code == 1 and words in said and "releases/budget/1/data.db" in said, said
+    assert not (dest / LATEST).exists() and not list(dest.rglob(MANIFEST))
