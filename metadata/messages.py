@@ -202,6 +202,7 @@ def text(message_id: str, **params: Any) -> Text:
 
 
 def _merge() -> None:
+    from metadata.messages_backup import BACKUP_MESSAGES
     from metadata.messages_bulk import BULK_MESSAGES
     from metadata.messages_egov import EGOV_MESSAGES
     from metadata.messages_follow import FOLLOW_MESSAGES
@@ -225,6 +226,7 @@ def _merge() -> None:
     MESSAGES.update(BULK_MESSAGES)
     MESSAGES.update(HARVEST_MESSAGES)
     MESSAGES.update(OPS_MESSAGES)
+    MESSAGES.update(BACKUP_MESSAGES)
 
 
 _merge()

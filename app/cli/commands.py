@@ -9,6 +9,7 @@ import click
 
 from app import config
 from app.cli.deploy import deploy
+from app.cli.backup import backup, restore
 from app.cli.egov import egov
 from app.cli.harvest import harvest
 from app.cli.notify import notify
@@ -314,6 +315,8 @@ def demo() -> None:
         click.echo(line)
 
 
+main.add_command(backup)  # backup and restore: docs/backup.md
+main.add_command(restore)
 main.add_command(egov)
 main.add_command(notify)
 main.add_command(source)
