@@ -188,6 +188,7 @@ def _merge() -> None:
     from metadata.messages_egov import EGOV_MESSAGES
     from metadata.messages_follow import FOLLOW_MESSAGES
     from metadata.messages_harvest import HARVEST_MESSAGES
+    from metadata.messages_impact import IMPACT_MESSAGES
     from metadata.messages_jobs import JOBS_MESSAGES
     from metadata.messages_places import PLACES_MESSAGES
     from metadata.messages_sources import FETCH_MESSAGES, SOURCES_MESSAGES
@@ -205,6 +206,7 @@ def _merge() -> None:
     MESSAGES.update(FETCH_MESSAGES | SOURCES_MESSAGES)
     MESSAGES.update(BULK_MESSAGES)
     MESSAGES.update(HARVEST_MESSAGES)
+    MESSAGES.update(IMPACT_MESSAGES)
 
 
 _merge()
