@@ -13,7 +13,8 @@ Stable API (the impact page, the impact dataset and the yearly report build on i
   and the year's target, by STATUS_RULE (metadata.messages_impact).
 - months(start, end) -> list[date]: the 1st of each month in the range.
 
-Months are calendar months in UTC. Every figure is a count or a statistic of counts: no e-mail,
+Months are calendar months in UTC. Months still to come, and months over before the first
+publisher was registered (the portal's opening), are not measured. Every figure is a count or a statistic of counts: no e-mail,
 address or name enters a Figure. The impact dataset itself (IMPACT_SLUG) is left out of the
 dataset indicators, so publishing the figures does not change them.
 """
@@ -153,6 +154,9 @@ class _Records:
         self.first, self.stop = _moment(month_start(start)), _moment(next_month(month_start(end)))
         self.publisher_id = publisher_id
         self.publishers = {p.id: p for p in list_publishers(engine)}
+        with engine.connect() as conn:
+            opened = conn.execute(sa.select(sa.func.min(publishers_table.c.created_at))).scalar()
+        self.opened = _utc(opened) if opened is not None else None  # the first publisher's registration
         self.datasets = [d for d in catalog.list_datasets(engine, publisher_id=publisher_id)
                          if d.slug != IMPACT_SLUG]
         self.releases = {d.id: catalog.list_releases(engine, d.id) for d in self.datasets}
@@ -210,8 +214,8 @@ def _round1(value: float) -> float:
 
 def _month_figures(records: _Records, month: date, *, now: datetime) -> dict[str, int | float | None]:
     begin, stop = _moment(month), _moment(next_month(month))
-    if begin > _utc(now):
-        return {}  # a month still to come is not measured at all
+    if begin > _utc(now) or records.opened is None or stop <= records.opened:
+        return {}  # a month still to come, or over before the portal opened, is not measured at all
     at = month_end(month, now=now)
     values: dict[str, int | float | None] = {}
 

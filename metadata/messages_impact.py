@@ -161,3 +161,18 @@ STATUS_RULE = (
     "of its latest three measured months is on the path or better (higher, or lower for indicators "
     "where less is better), else \"behind\".",
 )
+
+IMPACT_MESSAGES.update({
+    "impact.no-publisher": (
+        "Порталът още няма издател, на когото да принадлежи наборът за въздействието.",
+        "The portal has no publisher yet to own the impact dataset.",
+    ),
+    "impact.no-months": (
+        "Още няма завършен месец с данни: показателите се публикуват след края на първия месец.",
+        "There is no complete month yet: the figures are published after the first month ends.",
+    ),
+    "impact.published": (
+        "Публикувана е версия {version} на {slug}: {rows} реда за {first} – {last}.",
+        "Published release {version} of {slug}: {rows} rows for {first} to {last}.",
+    ),
+})

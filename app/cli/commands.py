@@ -10,6 +10,7 @@ import click
 from app import config
 from app.cli.egov import egov
 from app.cli.harvest import harvest
+from app.cli.impact import impact
 from app.cli.notify import notify
 from app.cli.sources import source
 from app.cli.support import clean_errors, lang, portal
@@ -308,3 +309,4 @@ main.add_command(egov)
 main.add_command(notify)
 main.add_command(source)
 main.add_command(harvest)  # harvesting other catalogs: docs/harvest.md
+main.add_command(impact)  # impact evaluation: docs/impact.md
