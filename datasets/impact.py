@@ -9,8 +9,9 @@ Stable API (the impact page, the impact dataset and the yearly report build on i
   Figure.value is None when the indicator was not measured in that month — never 0 for unknown.
 - all_figures(engine, *, start, end) -> list[Figure]: the portal's figures, then each publisher's.
 - baseline(figures, key, start, end) -> float | None: the mean monthly value over a period.
-- status(figures, key, *, methodology, year) -> Status: on track / behind against the baseline
-  and the year's target, by STATUS_RULE (metadata.messages_impact).
+- status(figures, key, *, baseline_start, baseline_end, target, year, now=None) -> Status: on track /
+  behind against the baseline and the year's target, by RULE (STATUS_RULE in metadata.messages_impact),
+  over complete months only; status_year(now) is the year of the latest complete month.
 - months(start, end) -> list[date]: the 1st of each month in the range.
 
 Months are calendar months in UTC. Months still to come, and months over before the first
@@ -327,16 +328,26 @@ def expected_value(base: float, target: float, month: date) -> float:
     return base + (target - base) * month.month / 12
 
 
+def status_year(now: datetime | None = None) -> int:
+    """Return the year whose status is shown: that of the latest complete month."""
+    now = _utc(now or datetime.now(timezone.utc))
+    return (month_start(now.date()) - timedelta(days=1)).year
+
+
 def status(figures: Sequence[Figure], key: str, *, baseline_start: date | None, baseline_end: date | None,
-           target: float | None, year: int) -> Status:
+           target: float | None, year: int, now: datetime | None = None) -> Status:
     """Return the indicator's status in `year` by RULE, from its figures (whole portal or one publisher).
 
-    The baseline is computed from the same figures, so pass figures that cover the baseline period.
+    Only complete months count (months over by `now`, default this moment): the current month's
+    figures so far would pull every count down. The baseline is computed from the same figures,
+    so pass figures that cover the baseline period.
     """
     direction = indicator(key).direction
+    now = _utc(now or datetime.now(timezone.utc))
     base = (baseline(figures, key, baseline_start, baseline_end)
             if baseline_start is not None and baseline_end is not None else None)
-    measured = [f for f in series(figures, key) if f.value is not None and f.month.year == year]
+    measured = [f for f in series(figures, key) if f.value is not None and f.month.year == year
+                and _moment(next_month(f.month)) <= now]
     if not measured:
         return Status(key, "not_measured", base, target, None, None, None)
     latest = measured[-1].month

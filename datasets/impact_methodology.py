@@ -164,4 +164,4 @@ def statuses(engine: Engine, *, year: int, publisher: str | None = None, methodo
     figures = monthly_figures(engine, start=first, end=date(year, 12, 1), publisher=publisher, now=now)
     keys = [i.key for i in INDICATORS if publisher is None or i.per_publisher]
     return [status(figures, key, baseline_start=methodology.baseline_start, baseline_end=methodology.baseline_end,
-                   target=methodology.target(key, year), year=year) for key in keys]
+                   target=methodology.target(key, year), year=year, now=now) for key in keys]

@@ -153,12 +153,12 @@ STATUS_RULE = (
     "Базовата стойност е средната месечна стойност за базовия период. Целта е месечната стойност, "
     "която трябва да се достигне през декември на годината. Пътят води по права линия от базовата "
     "стойност (в началото на годината) до целта (в края ѝ). Показателят е „по план“, ако средната "
-    "стойност за последните три измерени месеца е на пътя или по-добре от него (по-висока, или "
+    "стойност за последните три завършени и измерени месеца е на пътя или по-добре от него (по-висока, или "
     "по-ниска за показатели, при които по-малкото е по-добро), иначе „изостава“.",
     "The baseline is the mean monthly value over the baseline period. The target is the monthly "
     "value to reach in December of the year. The path runs in a straight line from the baseline (at "
     "the start of the year) to the target (at its end). An indicator is \"on track\" when the mean "
-    "of its latest three measured months is on the path or better (higher, or lower for indicators "
+    "of its latest three complete, measured months is on the path or better (higher, or lower for indicators "
     "where less is better), else \"behind\".",
 )
 

@@ -53,11 +53,11 @@ def show(year: int | None, publisher: str | None) -> None:
     """Print each indicator's status and monthly figures."""
     from datetime import date, datetime, timezone
 
-    from datasets.impact import indicator
+    from datasets.impact import indicator, status_year
     from datasets.impact_methodology import current, statuses
     from datasets.impact_methodology import parse_year as check_year
 
-    year = check_year(year or datetime.now(timezone.utc).year)
+    year = check_year(year or status_year())
     engine = portal().engine
     methodology = current(engine)
     from datasets.impact import monthly_figures, series

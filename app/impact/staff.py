@@ -5,13 +5,11 @@ answers bad input with a bilingual message, so the form changes nothing then.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from app.staff.auth import access, guard_workspace, no_store, requires
 from app.state import current_portal
-from datasets.impact import INDICATORS
+from datasets.impact import INDICATORS, status_year
 from datasets.impact_methodology import current, history, set_baseline, set_target
 from metadata.errors import Forbidden, OtkritoError
 
@@ -47,4 +45,4 @@ def methodology_edit():  # type: ignore[no-untyped-def]
             error = failed.text
     return render_template("impact/staff_methodology.html", methodology=current(engine), versions=history(engine),
                            indicators=INDICATORS, values=values, error=error, saved=request.args.get("saved"),
-                           year=datetime.now(timezone.utc).year), 422 if error else 200
+                           year=status_year()), 422 if error else 200

@@ -13,7 +13,7 @@ from app.impact.present import panel, shown_months
 from app.participation.responses import page
 from app.state import current_portal
 from datasets import catalog
-from datasets.impact import IMPACT_SLUG, INDICATORS, RULE, monthly_figures, status
+from datasets.impact import IMPACT_SLUG, INDICATORS, RULE, monthly_figures, status, status_year
 from datasets.impact_methodology import current, history
 from publishers.registry import get_publisher, list_publishers
 from publishers.store import publishers
@@ -34,6 +34,7 @@ def impact_page():  # type: ignore[no-untyped-def]
     chosen = get_publisher(engine, slug) if slug else None  # NotFound (404) for an unknown slug
     now = datetime.now(timezone.utc)
     methodology = current(engine)
+    year = status_year(now)
     start, end = shown_months(_opened(engine), now.date(), methodology.baseline_start)
     figures = monthly_figures(engine, start=start, end=end, publisher=slug, now=now)
     names = {"actual": _i("Value"), "baseline": _i("Baseline"), "path": _i("Path to the target")}
@@ -43,11 +44,11 @@ def impact_page():  # type: ignore[no-untyped-def]
         if slug is not None and not item.per_publisher:
             continue
         found = status(figures, item.key, baseline_start=methodology.baseline_start,
-                       baseline_end=methodology.baseline_end, target=methodology.target(item.key, now.year),
-                       year=now.year)
-        panels.append(panel(item, found, figures, lang=lang, year=now.year, names=names))
+                       baseline_end=methodology.baseline_end, target=methodology.target(item.key, year),
+                       year=year, now=now)
+        panels.append(panel(item, found, figures, lang=lang, year=year, names=names))
     dataset = catalog.find_dataset(engine, IMPACT_SLUG)
-    return page("impact/impact.html", panels=panels, methodology=methodology, rule=RULE, year=now.year,
+    return page("impact/impact.html", panels=panels, methodology=methodology, rule=RULE, year=year,
                 publishers=list_publishers(engine), chosen=chosen, dataset=dataset, start=start, end=end)
 
 
