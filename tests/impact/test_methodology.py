@@ -83,6 +83,7 @@ def test_the_staff_form_is_for_site_admins_and_explains_bad_input(world: World, 
     admin = signed_in("admin-a@x.bg")
     assert admin.get("/staff/impact").status_code == 403
     site = signed_in("site@x.bg")
+    assert 'href="/staff/impact"' in site.get("/staff/").text  # in the site admin's menu
     page = site.get("/staff/impact?lang=en")
     assert page.status_code == 200
     token = csrf_of(page.text)
