@@ -138,3 +138,24 @@ def test_migration_0012_goes_down_and_up(portal: Portal) -> None:
     assert current(portal.engine).version == 0
     set_target(portal.engine, key="page_views", year=2026, value=10, actor="site@x.bg", now=NOW)
     assert current(portal.engine).version == 1
+
+
+def test_a_scheduler_round_publishes_last_months_figures(portal: Portal, publish) -> None:  # type: ignore[no-untyped-def]
+    from app.jobs.scheduler import run_due
+
+    publish("nabor", [{"a": 1}])
+    with portal.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE publishers SET created_at = :at"), {"at": datetime(2025, 11, 3, tzinfo=timezone.utc)})
+    assert catalog.find_dataset(portal.engine, IMPACT_SLUG) is None
+    run_due(portal, "test-owner")
+    dataset = catalog.get_dataset(portal.engine, IMPACT_SLUG)
+    assert [r.version for r in catalog.list_releases(portal.engine, dataset.id)] == [1]
+    run_due(portal, "test-owner")  # the month is done: no second release
+    assert [r.version for r in catalog.list_releases(portal.engine, dataset.id)] == [1]
+
+
+def test_the_percentile_is_nearest_rank() -> None:
+    from datasets.impact import percentile
+
+    assert percentile(list(range(1, 11)), 0.9) == 9 and percentile([5.0], 0.9) == 5.0
+    assert percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.9) == 10  # ⌈9.9⌉ = 10th

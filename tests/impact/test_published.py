@@ -19,10 +19,10 @@ import pytest
 from app.cli.demo import seed
 from app.impact.present import shown_months
 from app.state import Portal
-from tests.conftest import start_server, stop_server
 from datasets.impact import IMPACT_SLUG, all_figures, monthly_figures
 from datasets.impact_dataset import period
 from datasets.impact_methodology import current
+from tests.conftest import start_server, stop_server
 
 FRICTIONLESS = Path(sys.executable).parent / "frictionless"
 TABLE = IMPACT_SLUG.replace("-", "_")
