@@ -104,24 +104,26 @@ INDICATOR_TEXTS: dict[str, tuple[str, str, str, str, str, str]] = {
     ),
     "page_views": (
         "Преглеждания на страници на набори", "Dataset page views",
-        "Успешни заявки GET за страница на набор през месеца. Роботите (по User-Agent) не се броят; "
-        "влезлите служители се броят като всички посетители.",
-        "Successful GET requests of a dataset's page in the month. Robots (by User-Agent) are not "
-        "counted; signed-in staff are counted like any visitor.",
+        "Успешни заявки GET за страница на набор през месеца. Не се броят роботите (по User-Agent) "
+        "и влезлите в работното място служители.",
+        "Successful GET requests of a dataset's page in the month. Robots (by User-Agent) and staff "
+        "signed in to the workspace are not counted.",
         "преглеждания", "views",
     ),
     "downloads": (
         "Изтегляния", "Downloads",
-        "Успешни заявки GET за файл на издание през месеца. Роботите не се броят; влезлите служители "
-        "се броят като всички посетители.",
-        "Successful GET requests of a release's file in the month. Robots are not counted; signed-in "
-        "staff are counted like any visitor.",
+        "Успешни заявки GET за файл на издание през месеца. Не се броят роботите и влезлите в "
+        "работното място служители.",
+        "Successful GET requests of a release's file in the month. Robots and staff signed in to the "
+        "workspace are not counted.",
         "изтегляния", "downloads",
     ),
     "api_calls": (
         "Заявки към SQL/API", "SQL/API calls",
-        "Отговорени заявки към SQL API (/sql/) за набор през месеца. Роботите не се броят.",
-        "Answered SQL API (/sql/) calls on a dataset in the month. Robots are not counted.",
+        "Отговорени заявки към SQL API (/sql/) за набор през месеца. Роботите не се броят; заявките "
+        "на служители се броят (API не знае кой е влязъл).",
+        "Answered SQL API (/sql/) calls on a dataset in the month. Robots are not counted; staff "
+        "calls are (the API does not know who is signed in).",
         "заявки", "calls",
     ),
     "comments_published": (

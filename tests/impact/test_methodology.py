@@ -159,3 +159,14 @@ def test_the_percentile_is_nearest_rank() -> None:
 
     assert percentile(list(range(1, 11)), 0.9) == 9 and percentile([5.0], 0.9) == 5.0
     assert percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.9) == 10  # ⌈9.9⌉ = 10th
+
+
+def test_signed_in_staff_are_not_counted_as_use(world: World, signed_in) -> None:  # type: ignore[no-untyped-def]
+    headers = {"User-Agent": "Mozilla/5.0 Firefox/128.0"}
+    staff = signed_in("editor-a@x.bg")
+    for _ in range(3):
+        assert staff.get("/datasets/a-data", headers=headers).status_code == 200
+    public = world.app.test_client()
+    assert public.get("/datasets/a-data", headers=headers).status_code == 200
+    rows = [line.split(",") for line in public.get("/statistics.csv").text.splitlines()[1:]]
+    assert [r[1:3] for r in rows if r[1] == "a-data"] == [["a-data", "1"]]
