@@ -13,10 +13,8 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from app import create_app
-
-from app.state import portal_of
 from app.cli.demo import seed
-from app.state import open_portal
+from app.state import open_portal, portal_of
 from datasets import catalog
 
 BUDGET = "byudzhet-na-obshtina-levski"
