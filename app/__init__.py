@@ -15,7 +15,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: defaults, then OTKRITO_* variables, then test_config."""
     # Imported here, not at the top: the CLI imports app.config and app.state without
     # loading every view.
-    from app import api, embed, follow, interop, participation, public, sql, staff
+    from app import api, embed, follow, impact, interop, participation, public, sql, staff
 
     settings = config.load()
     settings.update(test_config or {})
@@ -32,6 +32,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["otkrito"] = portal
     # Each part wires itself; order matters only in that errors come first.
-    for part in (errors, public, embed, interop, staff, api, participation, follow, sql):
+    for part in (errors, public, embed, interop, staff, api, participation, follow, impact, sql):
         part.init_app(app)
     return app

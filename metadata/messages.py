@@ -207,6 +207,7 @@ def _merge() -> None:
     from metadata.messages_egov import EGOV_MESSAGES
     from metadata.messages_follow import FOLLOW_MESSAGES
     from metadata.messages_harvest import HARVEST_MESSAGES
+    from metadata.messages_impact import IMPACT_MESSAGES
     from metadata.messages_jobs import JOBS_MESSAGES
     from metadata.messages_ops import OPS_MESSAGES
     from metadata.messages_places import PLACES_MESSAGES
@@ -227,6 +228,7 @@ def _merge() -> None:
     MESSAGES.update(HARVEST_MESSAGES)
     MESSAGES.update(OPS_MESSAGES)
     MESSAGES.update(BACKUP_MESSAGES)
+    MESSAGES.update(IMPACT_MESSAGES)
 
 
 _merge()

@@ -12,6 +12,7 @@ from app.cli.deploy import deploy
 from app.cli.backup import backup, restore
 from app.cli.egov import egov
 from app.cli.harvest import harvest
+from app.cli.impact import impact
 from app.cli.notify import notify
 from app.cli.sources import source
 from app.cli.support import clean_errors, lang, portal
@@ -322,3 +323,4 @@ main.add_command(notify)
 main.add_command(source)
 main.add_command(harvest)  # harvesting other catalogs: docs/harvest.md
 main.add_command(deploy)  # production configuration: docs/operations.md
+main.add_command(impact)  # impact evaluation: docs/impact.md

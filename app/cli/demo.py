@@ -113,3 +113,15 @@ def seed(portal: Portal, *, lang: str = "bg") -> Iterator[str]:
     yield from _publishers(portal)
     for item in DATASETS:
         yield from _dataset(portal, item)
+    yield from _impact(portal)
+
+
+def _impact(portal: Portal) -> Iterator[str]:
+    """Months of participation history, then the impact dataset made from it (docs/impact.md)."""
+    from app.cli.demo_history import seed_history
+    from datasets.impact_dataset import publish_figures
+
+    yield from seed_history(portal, publisher=LEVSKI, council=COUNCIL)
+    done = publish_figures(portal.instance, portal.engine, publisher=LEVSKI, actor="demo")
+    if done.version is not None:
+        yield f"  vazdeystvie-na-portala v{done.version}: {done.rows}"

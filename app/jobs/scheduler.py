@@ -1,4 +1,5 @@
-"""The sources' scheduler: every OTKRITO_SOURCES_POLL_SECONDS, check the sources that are due.
+"""The sources' scheduler: every OTKRITO_SOURCES_POLL_SECONDS, check the sources that are due
+(and, once a month, publish the impact figures: datasets/impact_schedule.py).
 
 It runs as a thread of `otkrito serve` on the single-machine default (OTKRITO_JOBS=threads)
 and as a task of every `otkrito worker` on the queue. Each round claims due sources with a
@@ -54,7 +55,20 @@ def run_due(portal: Portal, owner: str) -> list[tuple[str, SourceCheck]]:
         except Exception:  # noqa: BLE001 - logged; the source is tried again when its lease expires
             FETCHES.labels("error").inc()
             log.exception("Source check of %s failed", slug)
+    impact_round(portal)
     return done
+
+
+def impact_round(portal: Portal) -> None:
+    """Publish last month's impact figures once per month (datasets/impact_schedule.py)."""
+    from datasets.impact_schedule import publish_monthly
+
+    try:
+        done = publish_monthly(portal.instance, portal.engine)
+        if done is not None and done.version is not None:
+            log.info("Impact figures published: release %s", done.version)
+    except Exception:  # noqa: BLE001 - logged; the month was given back, the next round tries again
+        log.exception("Monthly impact publish failed")
 
 
 class SchedulerThread(threading.Thread):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request, session
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -88,10 +88,11 @@ def count_sql_call(counter: Tally, slug: str, agent: str) -> Callable[[], None] 
 
 
 def count_request(response: Response) -> Response:
-    """Count a successful GET of a dataset page or download (HEAD and robots are not counted)."""
+    """Count a successful GET of a dataset page or download (HEAD, robots and signed-in staff are
+    not counted: the impact indicators measure the public's use, docs/impact.md)."""
     kind = COUNTED.get(request.endpoint or "")
     if (kind and request.method == "GET" and response.status_code in (200, 206, 304)
-            and not _is_robot(request.user_agent.string or "")):
+            and not _is_robot(request.user_agent.string or "") and not session.get("sid")):
         slug = (request.view_args or {}).get("slug")
         if slug:
             write = tally().count(slug, kind)

@@ -23,6 +23,7 @@ PAGES = {
     "release": "/datasets/byudzhet-na-obshtina-levski/releases/1",
     "publisher": "/publishers/obshtinski-savet-levski",
     "sql index": "/sql/",
+    "impact": "/impact",
     "not-found": "/no-such-page?lang=en",
 }
 

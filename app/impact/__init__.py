@@ -1,0 +1,14 @@
+"""The impact evaluation: the public /impact page, the methodology on the rules page, the staff form."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.impact import i18n, staff, views
+
+
+def init_app(app: Flask) -> None:
+    """Register the impact pages and their translations."""
+    i18n.init_app(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(staff.bp)
+    app.jinja_env.globals.update(impact_methodology=views.methodology_summary)
