@@ -79,3 +79,16 @@ def test_the_example_settings_are_real_settings() -> None:
              if line.lstrip("#").startswith("OTKRITO_")}
     assert named and named <= known, named - known
     assert "OTKRITO_TRUSTED_PROXIES=127.0.0.1" in lines
+
+
+def test_systemd_analyze_verify_accepts_the_nightly_backup_units(tmp_path: Path) -> None:
+    # The timer is checked beside the service it starts, as systemd finds them installed.
+    assert shutil.which("systemd-analyze"), "install Debian's systemd package (.ci/run does)"
+    names = ("otkrito-backup.service", "otkrito-backup.timer")
+    for name in names:
+        text = (REPO / "deploy" / "systemd" / name).read_text()
+        (tmp_path / name).write_text(text.replace(OTKRITO, str(Path(sys.executable).parent / "otkrito")))
+    assert OTKRITO in (REPO / "deploy" / "systemd" / names[0]).read_text()
+    result = subprocess.run(["systemd-analyze", "verify", *(str(tmp_path / n) for n in names)],
+                            capture_output=True, text=True)
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
