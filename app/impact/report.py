@@ -1,12 +1,13 @@
 """The yearly impact report as one self-contained HTML document, and as a PDF of that document.
 
-The document has its CSS inline and its charts as inline SVG (drawn with matplotlib, as every
-picture of the portal: datasets/pictures.py), so the file, the page /impact/<year> and the PDF
+The document has its CSS inline and its charts as inline SVG (drawn with matplotlib in the
+portal's palette, as every picture of the portal: datasets/pictures.py), so the file, the page /impact/<year> and the PDF
 need no script and no other file. Why WeasyPrint for the PDF: a well-kept library that prints
 HTML and CSS as they are, with Debian's pango only; no browser has to run.
 """
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,8 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from datasets.charts import Chart, Series
 from datasets.impact_report import Report, Section
-from datasets.pictures import Caption, draw_chart
-from metadata.messages import Text
+from datasets.pictures import PALETTE
 from metadata.messages_impact_report import WORDS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -54,24 +53,41 @@ def raw(value: Any) -> str:
 
 
 def chart_svg(section: Section, lang: str, *, year: int) -> Markup:
+    """Draw an indicator's year as an SVG line chart: its values, the baseline and the path.
+
+    Drawn here rather than with datasets.pictures.draw_chart, which draws a missing value as 0:
+    a month not measured must be a gap, never a 0.
+    """
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
     say = words(lang)
-    title = section.indicator.title.get(lang)
-    lines = [Series(Text(say("value"), say("value")), tuple(f.value for f in section.figures))]
-    names = [say("value")]
+    labels = [f"{f.month:%Y-%m}" for f in section.figures]
+    lines = [(say("value"), [f.value for f in section.figures], "-", "o")]
     if section.status.baseline is not None:
-        lines.append(Series(Text("", ""), tuple(section.status.baseline for _ in section.figures)))
-        names.append(say("baseline"))
+        lines.append((say("baseline"), [section.status.baseline] * len(labels), "--", ""))
     if any(v is not None for v in section.path):
-        lines.append(Series(Text("", ""), section.path))
-        names.append(say("path"))
-    chart = Chart(section.indicator.key, "line", section.indicator.title,
-                  tuple(f"{f.month:%Y-%m}" for f in section.figures), tuple(lines))
-    caption = Caption(f"{title} ({section.indicator.unit.get(lang)})", "", say("title", year=year))
-    svg = draw_chart(chart, "svg", names=names, caption=caption).decode("utf-8")
-    svg = _PROLOGUE.sub("", svg, count=1)
-    # The chart is a picture of the table that follows it: announced once, not read out piece by piece.
-    svg = svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1)
-    return Markup(svg)
+        lines.append((say("path"), list(section.path), ":", ""))
+    figure = Figure(figsize=(7.5, 3.2), dpi=100)
+    axes = figure.add_axes((0.09, 0.3, 0.88, 0.62))
+    for index, (name, values, style, marker) in enumerate(lines):
+        axes.plot(range(len(labels)), [math.nan if v is None else v for v in values], linestyle=style,
+                  marker=marker, color=PALETTE[index % len(PALETTE)], label=name)
+    axes.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=8)
+    axes.set_ylim(bottom=0)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, fontsize=8, frameon=False)
+    figure.text(0.01, 0.97, f"{section.indicator.title.get(lang)} ({section.indicator.unit.get(lang)})",
+                fontsize=10, va="top")
+    out = io.BytesIO()
+    # Text stays text (small, searchable in the PDF); fixed ids and no date: the same figures, the same bytes.
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"impact-{section.indicator.key}"}):
+        figure.savefig(out, format="svg", metadata={"Date": None})
+    svg = _PROLOGUE.sub("", out.getvalue().decode("utf-8"), count=1)
+    # The chart is a picture of the table that follows it: announced once (by its figure), not read out.
+    return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
 
 
 def render_html(report: Report, lang: str, *, base: str = "", pdf_link: str | None = None,

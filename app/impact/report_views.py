@@ -1,0 +1,59 @@
+"""The yearly impact report on the site: /impact/<year> (the same document as the command writes)
+and /impact/<year>.pdf. A year that is not a number, is before the portal opened or is still to
+come is a 404 page with the reason in both languages."""
+from __future__ import annotations
+
+import threading
+
+from flask import Blueprint, Response, request, url_for
+
+from app.i18n import current_lang
+from app.impact.report import render_html, render_pdf
+from app.state import current_portal
+from datasets.impact_report import Report, build
+from metadata.errors import InvalidInput, NotFound
+
+bp = Blueprint("impact_report", __name__)
+# A PDF takes seconds of CPU: one at a time, so that a burst of requests cannot take every core.
+_PRINTING = threading.BoundedSemaphore(1)
+
+
+def link_label(year: int) -> str:
+    """The words of the /impact page's link to a year's report (the report's own words, so the
+    page and the document name it alike)."""
+    from app.impact.report import words
+
+    return words(current_lang())("title", year=year)
+
+
+def _report(year: str) -> Report:
+    slug = request.args.get("publisher", "").strip() or None
+    try:
+        return build(current_portal().engine, year, publisher=slug)
+    except InvalidInput as wrong:  # a report that does not exist: not found, with the reason
+        raise NotFound(wrong.message_id, **wrong.params) from None
+
+
+def _document(year: str) -> tuple[Report, str]:
+    made = _report(year)
+    lang = current_lang()
+    keep = {k: v for k, v in (("publisher", made.publisher.slug if made.publisher else None),
+                              ("lang", lang if lang == "en" else None)) if v}
+    html = render_html(made, lang, pdf_link=url_for("impact_report.report_pdf", year=made.year, **keep),
+                       back_link=url_for("impact.impact_page", **keep))
+    return made, html
+
+
+@bp.get("/impact/<year>")
+def report_page(year: str) -> Response:
+    return Response(_document(year)[1], mimetype="text/html")
+
+
+@bp.get("/impact/<year>.pdf")
+def report_pdf(year: str) -> Response:
+    made, html = _document(year)
+    with _PRINTING:
+        body = render_pdf(html)
+    name = f"impact-report-{made.year}-{current_lang()}" + (f"-{made.publisher.slug}" if made.publisher else "")
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
