@@ -23,6 +23,7 @@ from metadata.messages_impact_report import WORDS
 TEMPLATES = Path(__file__).parent / "templates"
 _environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)  # the XML declaration and DOCTYPE: not allowed inside HTML
+_REFERENCE = re.compile(r'(\bid="|url\(#|href="#)')
 
 
 def words(lang: str) -> Any:
@@ -86,6 +87,8 @@ def chart_svg(section: Section, lang: str, *, year: int) -> Markup:
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"impact-{section.indicator.key}"}):
         figure.savefig(out, format="svg", metadata={"Date": None})
     svg = _PROLOGUE.sub("", out.getvalue().decode("utf-8"), count=1)
+    # matplotlib numbers its ids from 1 in every picture: prefixed, thirteen charts share a page.
+    svg = _REFERENCE.sub(lambda m: f'{m.group(1)}{section.indicator.key}-', svg)
     # The chart is a picture of the table that follows it: announced once (by its figure), not read out.
     return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
 
