@@ -13,10 +13,8 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from app import create_app
-
-from app.state import portal_of
 from app.cli.demo import seed
-from app.state import open_portal
+from app.state import open_portal, portal_of
 from datasets import catalog
 
 BUDGET = "byudzhet-na-obshtina-levski"
@@ -55,8 +53,9 @@ def release_file(app: Flask, slug: str, version: int, role: str) -> Path:
 
 def test_home_shows_counts_key_datasets_latest_releases_and_a_search_box(client: FlaskClient) -> None:
     page = client.get("/?lang=en").text
-    assert re.search(r"<strong>4</strong> datasets", page)
-    assert re.search(r"<strong>5</strong> releases", page)
+    # The demo's four datasets and the impact figures made from them (docs/impact.md).
+    assert re.search(r"<strong>5</strong> datasets", page)
+    assert re.search(r"<strong>6</strong> releases", page)
     assert 'action="/datasets"' in page and 'type="search"' in page
     for slug in (BUDGET, DECISIONS, INDICATORS):
         assert f'href="/datasets/{slug}"' in page
@@ -83,7 +82,7 @@ def test_a_facet_link_narrows_the_catalog_and_can_be_removed(client: FlaskClient
 def test_catalog_sorts_by_title_and_ignores_nonsense_parameters(client: FlaskClient) -> None:
     page = client.get("/datasets?sort=title&page=abc&lang=en").text
     titles = re.findall(r'<h3><a href="/datasets/([a-z-]+)">', page)
-    assert titles == [BUDGET, DECISIONS, INDICATORS, SETTLEMENTS]
+    assert titles == [BUDGET, DECISIONS, "vazdeystvie-na-portala", INDICATORS, SETTLEMENTS]  # "Impact of the portal"
     assert client.get("/datasets?sort=evil&page=-3").status_code == 200
 
 
