@@ -26,7 +26,6 @@ from datasets.impact import (
     Status,
     expected_value,
     monthly_figures,
-    months,
     next_month,
     series,
     status,
@@ -99,9 +98,6 @@ class Report:
     datasets: tuple[DatasetLine, ...]
     requests: tuple[RequestLine, ...]
     generated_at: datetime
-
-    def targets(self) -> dict[str, float]:
-        return self.methodology.targets.get(self.year, {})
 
 
 def _utc(value: datetime) -> datetime:
@@ -227,7 +223,3 @@ def build(engine: Engine, year: int | str, *, publisher: str | None = None, now:
     return Report(year, chosen, methodology, RULE, _sections(engine, year, publisher, methodology, now),
                   published_datasets(engine, year, publisher_id=owner),
                   answered_requests(engine, year, publisher_id=owner), now)
-
-
-def year_months(year: int) -> list[date]:
-    return months(date(year, 1, 1), date(year, 12, 1))

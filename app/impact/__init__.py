@@ -14,4 +14,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff.bp)
     app.register_blueprint(report_views.bp)  # the yearly report: /impact/<year>
     app.jinja_env.globals.update(impact_methodology=views.methodology_summary)
-    app.jinja_env.globals.update(impact_report_label=report_views.link_label)
+    app.jinja_env.globals.update(impact_report_link=report_views.report_link)

@@ -18,12 +18,16 @@ bp = Blueprint("impact_report", __name__)
 _PRINTING = threading.BoundedSemaphore(1)
 
 
-def link_label(year: int) -> str:
-    """The words of the /impact page's link to a year's report (the report's own words, so the
-    page and the document name it alike)."""
-    from app.impact.report import words
+def report_link(year: int) -> tuple[int, str]:
+    """The year and words of the /impact page's link to a report: the status year's, or the
+    opening year's if the portal opened after it (in January, the status year is the last one)."""
+    from datetime import datetime, timezone
 
-    return words(current_lang())("title", year=year)
+    from app.impact.report import words
+    from datasets.impact_report import opening_year
+
+    shown = max(year, opening_year(current_portal().engine, now=datetime.now(timezone.utc)))
+    return shown, words(current_lang())("title", year=shown)
 
 
 def _report(year: str) -> Report:
