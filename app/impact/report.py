@@ -1,12 +1,18 @@
 """The yearly impact report as one self-contained HTML document, and as a PDF of that document.
 
-The document has its CSS inline and its charts as inline SVG (drawn with matplotlib in the
-portal's palette, as every picture of the portal: datasets/pictures.py), so the file, the page /impact/<year> and the PDF
-need no script and no other file. Why WeasyPrint for the PDF: a well-kept library that prints
-HTML and CSS as they are, with Debian's pango only; no browser has to run.
+The document has its CSS inline and its charts as SVG images inline (data: URIs; drawn with
+matplotlib in the portal's palette, as every picture of the portal: datasets/pictures.py), so
+the file, the page /impact/<year> and the PDF need no script and no other file. As images, the
+charts keep their own styles inside them: the site's CSP allows no inline style on a page, and
+the document's one <style> block is allowed by its hash (style_hash).
+
+Why WeasyPrint for the PDF: a well-kept library that prints HTML and CSS as they are, with
+Debian's pango only; no browser has to run.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
 import re
 from pathlib import Path
@@ -14,7 +20,6 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from datasets.impact_report import Report, Section
 from datasets.pictures import PALETTE
@@ -22,8 +27,7 @@ from metadata.messages_impact_report import WORDS
 
 TEMPLATES = Path(__file__).parent / "templates"
 _environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
-_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)  # the XML declaration and DOCTYPE: not allowed inside HTML
-_REFERENCE = re.compile(r'(\bid="|url\(#|href="#)')
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 
 
 def words(lang: str) -> Any:
@@ -53,8 +57,8 @@ def raw(value: Any) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def chart_svg(section: Section, lang: str, *, year: int) -> Markup:
-    """Draw an indicator's year as an SVG line chart: its values, the baseline and the path.
+def chart_svg(section: Section, lang: str, *, year: int) -> str:
+    """Draw an indicator's year as an SVG line chart (a data: URI): its values, the baseline and the path.
 
     Drawn here rather than with datasets.pictures.draw_chart, which draws a missing value as 0:
     a month not measured must be a gap, never a 0.
@@ -86,11 +90,14 @@ def chart_svg(section: Section, lang: str, *, year: int) -> Markup:
     # Text stays text (small, searchable in the PDF); fixed ids and no date: the same figures, the same bytes.
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"impact-{section.indicator.key}"}):
         figure.savefig(out, format="svg", metadata={"Date": None})
-    svg = _PROLOGUE.sub("", out.getvalue().decode("utf-8"), count=1)
-    # matplotlib numbers its ids from 1 in every picture: prefixed, thirteen charts share a page.
-    svg = _REFERENCE.sub(lambda m: f'{m.group(1)}{section.indicator.key}-', svg)
-    # The chart is a picture of the table that follows it: announced once (by its figure), not read out.
-    return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
+    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def style_hash(html: str) -> str:
+    """The CSP source that allows the document's <style> block and nothing else."""
+    found = _STYLE.search(html)
+    digest = hashlib.sha256(found.group(1).encode("utf-8") if found else b"").digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
 def render_html(report: Report, lang: str, *, base: str = "", pdf_link: str | None = None,

@@ -4,7 +4,9 @@ dataset's CSV; its lists of datasets and requests are the year's; the PDF holds 
 no requester's or subscriber's address is in any of it; a bad year is refused in both languages."""
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import html
 import io
 import json
@@ -215,7 +217,8 @@ def test_the_report_has_the_figures_of_plain_sql_the_page_and_the_dataset(demo: 
     summary = dict(re.findall(r'<tr data-indicator="([a-z0-9_]+)"><th scope="row"><a href="#[a-z0-9_]+">.*?</a>'
                               r'</th>\s*<td class="status status-([a-z_]+)">', page, re.S))
     assert report.statuses == summary and len(summary) == 13  # the page's status year is the report's
-    assert "<script" not in text and "<link" not in text and text.count("<svg") == 13
+    assert "<script" not in text and re.findall(r"<link[^>]*>", text) == ['<link rel="icon" href="data:,">']
+    assert text.count('src="data:image/svg+xml;base64,') == 13  # every chart inside the file
     assert not SECRETS.search(text)
     stored = [r[0] for r in rows(engine, "SELECT email FROM follow_addresses UNION SELECT contact_email FROM"
                                          " feedback WHERE contact_email IS NOT NULL")]
@@ -227,6 +230,10 @@ def test_the_page_and_the_pdf_carry_the_same_report(demo: Portal, tmp_path: Path
     client = create_app().test_client()
     page = client.get(f"/impact/{year}?lang=en")
     assert page.status_code == 200 and page.content_type.startswith("text/html")
+    style = re.search(r"<style>(.*?)</style>", page.get_data(as_text=True), re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii")
+    policy = page.headers["Content-Security-Policy"]
+    assert f"style-src 'self' 'sha256-{digest}';" in policy and "unsafe-inline" not in policy
     done = run(demo, "impact", "report", "--year", str(year), "--lang", "en", "--out", str(tmp_path / "r.pdf"))
     assert done.exit_code == 0, done.output
     assert "The report for" in done.output
