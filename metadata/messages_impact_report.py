@@ -84,6 +84,7 @@ WORDS: dict[str, tuple[str, str]] = {
                         "Each indicator's change since the baseline in {year}"),
     "indicators": ("Показателите месец по месец", "The indicators month by month"),
     "month": ("Месец", "Month"),
+    "so_far": ("до момента", "so far"),
     "value": ("Стойност", "Value"),
     "path": ("Път към целта", "Path to the target"),
     "series_caption": ("{title}: месечни стойности през {year} г. ({unit})",
