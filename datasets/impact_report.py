@@ -115,7 +115,7 @@ def check_year(engine: Engine, raw: str | int, *, now: datetime | None = None) -
     """Return the report's year: a number from the portal's opening year to this year."""
     now = _utc(now or datetime.now(timezone.utc))
     text = str(raw).strip()
-    if not text.isdigit() or len(text) > 4:
+    if not (text.isascii() and text.isdigit()) or len(text) > 4:  # "²" is a digit int() cannot read
         raise InvalidInput("impact.report-bad-year", value=raw)
     year, opened = int(text), opening_year(engine, now=now)
     if year > now.year:

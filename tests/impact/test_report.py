@@ -308,6 +308,9 @@ def test_the_year_of_the_opening_is_the_first_with_a_report(demo: Portal) -> Non
     later = datetime(opened + 2, 3, 1, tzinfo=timezone.utc)
     assert check_year(demo.engine, str(opened), now=later) == opened
     assert check_year(demo.engine, opened + 2, now=later) == opened + 2
+    for wrong in ("²", "２０２６", "", " ", "2026.0", "-1", "20260"):
+        with pytest.raises(InvalidInput, match="must be a number"):
+            check_year(demo.engine, wrong, now=later)
     with pytest.raises(InvalidInput, match="opened"):
         check_year(demo.engine, opened - 1, now=later)
     with pytest.raises(InvalidInput, match="has not begun"):
