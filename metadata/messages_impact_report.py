@@ -32,7 +32,7 @@ REPORT_MESSAGES: dict[str, tuple[str, str]] = {
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("Годишен отчет за въздействието на портала, {year} г.",
               "Yearly impact report of the portal, {year}"),
-    "portal": ("Портал за отворени данни „{name}“", "Open data portal \"{name}\""),
+    "portal": ("Портал за отворени данни „Открито“", "Otkrito, the open data portal"),
     "scope_all": ("Обхват: целият портал.", "Scope: the whole portal."),
     "scope_one": ("Обхват: {name}. Състоянието се изчислява спрямо собствената му база и целите на портала.",
                   "Scope: {name}. Its status uses its own baseline and the portal's targets."),

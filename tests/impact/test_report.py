@@ -212,6 +212,7 @@ def test_the_report_has_the_figures_of_plain_sql_the_page_and_the_dataset(demo: 
     assert f"{config.load()['BASE_URL']}/requests/{min(report.requests)}" in report.links
 
     # Methodology, statuses and privacy: the rule and every definition; no address of anyone.
+    assert f'Портал за отворени данни „Открито“: <a href="{config.load()["BASE_URL"]}/">' in text
     assert "Базовата стойност е средната месечна стойност" in text and "Базов период: от" in text
     assert set(report.statuses.values()) <= {"on_track", "behind", "no_target", "not_measured"}
     summary = dict(re.findall(r'<tr data-indicator="([a-z0-9_]+)"><th scope="row"><a href="#[a-z0-9_]+">.*?</a>'
