@@ -22,6 +22,10 @@ REPORT_MESSAGES: dict[str, tuple[str, str]] = {
         "Форматът на отчета трябва да е html, pdf или both (получено: „{value}“).",
         "The report's format must be html, pdf or both (got \"{value}\").",
     ),
+    "impact.report-cannot-write": (
+        "Отчетът не може да се запише в {path}: {reason}.",
+        "The report cannot be written to {path}: {reason}.",
+    ),
     "impact.report-written": (
         "Отчетът за {year} г. е записан: {path}",
         "The report for {year} is written: {path}",

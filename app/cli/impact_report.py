@@ -48,10 +48,22 @@ def report(year: str, language: str | None, out: str | None, fmt: str, publisher
     html = render_html(made, language, base=config.load()["BASE_URL"])
     targets = _targets(out, made.year, fmt, language, publisher)
     contents = {"html": lambda: html.encode("utf-8"), "pdf": lambda: render_pdf(html)}
+    bodies = {kind: contents[kind]() for kind in targets}  # everything made before anything is written
     for kind, path in targets.items():
-        body = contents[kind]()
+        _write(path, bodies[kind])
+        click.echo(text("impact.report-written", year=made.year, path=str(path)).get(lang()))
+
+
+def _write(path: Path, body: bytes) -> None:
+    """Write a file whole or not at all; a path that cannot be written is a message, not a traceback."""
+    from metadata.errors import InvalidInput
+
+    partial = path.with_name(path.name + ".part")
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".part")  # a file is there whole or not at all
         partial.write_bytes(body)
         partial.replace(path)
-        click.echo(text("impact.report-written", year=made.year, path=str(path)).get(lang()))
+    except OSError as failed:
+        if partial.parent.is_dir():
+            partial.unlink(missing_ok=True)
+        raise InvalidInput("impact.report-cannot-write", path=str(path), reason=failed.strerror or "?") from None

@@ -289,6 +289,11 @@ def test_other_bad_input_is_refused_and_one_real_process_writes_the_file(demo: P
         done = run(demo, "impact", "report", "--year", year, "--out", str(tmp_path), *args)
         assert done.exit_code == 2 and words in done.output, done.output
     assert list(tmp_path.iterdir()) == []
+    (tmp_path / "a-file").write_text("not a directory")
+    done = run(demo, "--lang", "en", "impact", "report", "--year", year, "--format", "html",
+               "--out", str(tmp_path / "a-file" / "report.html"))
+    assert done.exit_code == 2 and "The report cannot be written to" in done.output, done.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
     out = tmp_path / "report.html"
     process = subprocess.run([sys.executable, "-m", "app.cli", "--lang", "en", "impact", "report", "--year", year,
                               "--format", "html", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
