@@ -208,6 +208,7 @@ def _merge() -> None:
     from metadata.messages_follow import FOLLOW_MESSAGES
     from metadata.messages_harvest import HARVEST_MESSAGES
     from metadata.messages_impact import IMPACT_MESSAGES
+    from metadata.messages_impact_report import REPORT_MESSAGES
     from metadata.messages_jobs import JOBS_MESSAGES
     from metadata.messages_ops import OPS_MESSAGES
     from metadata.messages_places import PLACES_MESSAGES
@@ -229,6 +230,7 @@ def _merge() -> None:
     MESSAGES.update(OPS_MESSAGES)
     MESSAGES.update(BACKUP_MESSAGES)
     MESSAGES.update(IMPACT_MESSAGES)
+    MESSAGES.update(REPORT_MESSAGES)
 
 
 _merge()

@@ -85,3 +85,8 @@ def publish_command(publisher: str | None) -> None:
     else:
         click.echo(text("impact.published", version=done.version, slug=IMPACT_SLUG, rows=done.rows,
                         first=f"{done.first:%Y-%m}", last=f"{done.last:%Y-%m}").get(lang()))
+
+
+from app.cli.impact_report import report  # noqa: E402 (the yearly report lives in its own module)
+
+impact.add_command(report)

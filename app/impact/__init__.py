@@ -1,9 +1,10 @@
-"""The impact evaluation: the public /impact page, the methodology on the rules page, the staff form."""
+"""The impact evaluation: the public /impact page, the yearly report /impact/<year>, the methodology
+on the rules page, the staff form."""
 from __future__ import annotations
 
 from flask import Flask
 
-from app.impact import i18n, staff, views
+from app.impact import i18n, report_views, staff, views
 
 
 def init_app(app: Flask) -> None:
@@ -11,4 +12,6 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(report_views.bp)  # the yearly report: /impact/<year>
     app.jinja_env.globals.update(impact_methodology=views.methodology_summary)
+    app.jinja_env.globals.update(impact_report_link=report_views.report_link)
