@@ -5,31 +5,23 @@ answers bad input with a bilingual message, so the form changes nothing then.
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
-from app.staff.auth import access, guard_workspace, no_store, requires
+from app.staff.auth import guard_workspace, no_store, requires, site_admin
 from app.state import current_portal
 from datasets.impact import INDICATORS, status_year
 from datasets.impact_methodology import current, history, set_baseline, set_target
-from metadata.errors import Forbidden, OtkritoError
+from metadata.errors import OtkritoError
 
 bp = Blueprint("impact_staff", __name__, url_prefix="/staff")
 bp.before_request(guard_workspace)
 bp.after_request(no_store)
 
 
-def _site_admin() -> str:
-    you = access()
-    if not (you.user.active and you.user.site_admin):
-        raise Forbidden("participation.site-admin-only")
-    g.authorized = True
-    return you.user.email
-
-
 @bp.route("/impact", methods=["GET", "POST"])
 @requires("impact.edit")
 def methodology_edit():  # type: ignore[no-untyped-def]
-    actor = _site_admin()
+    actor = site_admin()
     engine = current_portal().engine
     error = None
     values = {k: request.form.get(k, "") for k in ("start", "end", "indicator", "year", "value", "note")}

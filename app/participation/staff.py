@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, g, redirect, render_template, request, url_f
 from app.participation.accountability import quality_of
 from app.participation.feedback import STATUS_LABELS
 from app.participation.text import to_html
-from app.staff.auth import access, guard_workspace, no_store, requires
+from app.staff.auth import access, guard_workspace, no_store, requires, site_admin
 from app.state import current_portal
 from datasets import catalog
 from metadata import quality
@@ -29,14 +29,6 @@ def _moderator_of(publisher_id: int) -> str:
     you = access()
     if not (you.user.active and (you.user.site_admin or you.roles.get(publisher_id) in MODERATORS)):
         raise Forbidden("staff.forbidden")
-    g.authorized = True
-    return you.user.email
-
-
-def _site_admin() -> str:
-    you = access()
-    if not (you.user.active and you.user.site_admin):
-        raise Forbidden("participation.site-admin-only")
     g.authorized = True
     return you.user.email
 
@@ -105,7 +97,7 @@ def quality_fixes(publisher: str):  # type: ignore[no-untyped-def]
 @bp.route("/rules", methods=["GET", "POST"])
 @requires("rules.edit")
 def rules_edit():  # type: ignore[no-untyped-def]
-    actor = _site_admin()
+    actor = site_admin()
     engine = _engine()
     error = None
     current = rules.current(engine)

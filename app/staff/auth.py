@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, abort, g, redirect, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from app.state import current_portal
+from metadata.errors import Forbidden
 from publishers.login import LoginFailed, Throttled, authenticate, end_session, session_user, start_session
 from publishers.roles import Access
 from publishers.users import find_user_by_id, roles_of
@@ -129,6 +130,15 @@ def authorize(action: str, publisher_id: int | None = None) -> Access:
     found.require(action, publisher_id)
     g.authorized = True
     return found
+
+
+def site_admin() -> str:
+    """Raise Forbidden unless the signed-in user is an active site admin; return who they are."""
+    you = access()
+    if not (you.user.active and you.user.site_admin):
+        raise Forbidden("participation.site-admin-only")
+    g.authorized = True
+    return you.user.email
 
 
 def signed_in() -> Access:
