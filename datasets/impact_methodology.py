@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from datasets.impact import INDICATORS, Status, indicator, monthly_figures, next_month, status
+from datasets.impact import INDICATORS, Figure, Indicator, Status, indicator, monthly_figures, next_month, status
 from metadata.errors import InvalidInput
 from publishers import audit
 from publishers.impact_store import impact_methodology
@@ -162,6 +162,14 @@ def statuses(engine: Engine, *, year: int, publisher: str | None = None, methodo
     if methodology.baseline_start is not None:
         first = min(first, methodology.baseline_start)
     figures = monthly_figures(engine, start=first, end=date(year, 12, 1), publisher=publisher, now=now)
-    keys = [i.key for i in INDICATORS if publisher is None or i.per_publisher]
-    return [status(figures, key, baseline_start=methodology.baseline_start, baseline_end=methodology.baseline_end,
-                   target=methodology.target(key, year), year=year, now=now) for key in keys]
+    return [found for _, found in statuses_of(figures, methodology, year=year, publisher=publisher, now=now)]
+
+
+def statuses_of(figures: list[Figure], methodology: Methodology, *, year: int, publisher: str | None = None,
+                now: datetime | None = None) -> list[tuple[Indicator, Status]]:
+    """Each indicator shown for the portal (or a publisher) with its status in `year`, from figures
+    already computed (the page and the report draw them too)."""
+    return [(item, status(figures, item.key, baseline_start=methodology.baseline_start,
+                          baseline_end=methodology.baseline_end, target=methodology.target(item.key, year),
+                          year=year, now=now))
+            for item in INDICATORS if publisher is None or item.per_publisher]

@@ -19,7 +19,6 @@ from datasets import catalog
 from datasets.impact import (
     ANSWER_ACTIONS,
     IMPACT_SLUG,
-    INDICATORS,
     RULE,
     Figure,
     Indicator,
@@ -28,9 +27,8 @@ from datasets.impact import (
     monthly_figures,
     next_month,
     series,
-    status,
 )
-from datasets.impact_methodology import Methodology, current
+from datasets.impact_methodology import Methodology, current, statuses_of
 from metadata.errors import InvalidInput
 from metadata.messages import Text
 from metadata.records import Publisher
@@ -153,12 +151,7 @@ def _sections(engine: Engine, year: int, publisher: str | None, methodology: Met
         first = min(first, methodology.baseline_start)
     figures = monthly_figures(engine, start=first, end=date(year, 12, 1), publisher=publisher, now=now)
     found = []
-    for item in INDICATORS:
-        if publisher is not None and not item.per_publisher:
-            continue
-        where = status(figures, item.key, baseline_start=methodology.baseline_start,
-                       baseline_end=methodology.baseline_end, target=methodology.target(item.key, year),
-                       year=year, now=now)
+    for item, where in statuses_of(figures, methodology, year=year, publisher=publisher, now=now):
         own = [f for f in series(figures, item.key) if f.month.year == year]
         path = tuple(_round1(expected_value(where.baseline, where.target, f.month))
                      if where.baseline is not None and where.target is not None else None for f in own)

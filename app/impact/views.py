@@ -13,8 +13,8 @@ from app.impact.present import panel, shown_months
 from app.participation.responses import page
 from app.state import current_portal
 from datasets import catalog
-from datasets.impact import IMPACT_SLUG, INDICATORS, RULE, monthly_figures, status, status_year
-from datasets.impact_methodology import current, history
+from datasets.impact import IMPACT_SLUG, INDICATORS, RULE, monthly_figures, status_year
+from datasets.impact_methodology import current, history, statuses_of
 from publishers.registry import get_publisher, list_publishers
 from publishers.store import publishers
 
@@ -40,12 +40,7 @@ def impact_page():  # type: ignore[no-untyped-def]
     names = {"actual": _i("Value"), "baseline": _i("Baseline"), "path": _i("Path to the target")}
     lang = current_lang()
     panels = []
-    for item in INDICATORS:
-        if slug is not None and not item.per_publisher:
-            continue
-        found = status(figures, item.key, baseline_start=methodology.baseline_start,
-                       baseline_end=methodology.baseline_end, target=methodology.target(item.key, year),
-                       year=year, now=now)
+    for item, found in statuses_of(figures, methodology, year=year, publisher=slug, now=now):
         panels.append(panel(item, found, figures, lang=lang, year=year, names=names))
     dataset = catalog.find_dataset(engine, IMPACT_SLUG)
     return page("impact/impact.html", panels=panels, methodology=methodology, rule=RULE, year=year,
